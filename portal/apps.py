@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def _sync_reference_data(sender: AppConfig, **kwargs: Any) -> None:
+    from portal.reference import reference_data_sync
+
+    reference_data_sync()
+
+
+class PortalConfig(AppConfig):
+    name = "portal"
+    verbose_name = _("对接平台")
+
+    def ready(self) -> None:
+        post_migrate.connect(_sync_reference_data, sender=self, dispatch_uid="portal-reference")

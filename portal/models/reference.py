@@ -1,0 +1,86 @@
+"""Reference data: technology fields, regions, cooperation modes, maturity, IP types.
+
+Shipped as JSON under portal/data/ and synced into these tables after every migrate
+(portal.reference.reference_data_sync); staff may edit names and order in the admin.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ReferenceItem(models.Model):
+    code = models.CharField(_("代码"), max_length=20, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    sort_order = models.PositiveIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TechField(ReferenceItem):
+    """技术领域: the eight national high-tech fields (level 1) and their sub-fields."""
+
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级领域"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+
+    class Meta(ReferenceItem.Meta):
+        verbose_name = _("技术领域")
+        verbose_name_plural = _("技术领域")
+
+    @property
+    def top_level_code(self) -> str:
+        return self.parent.code if self.parent_id and self.parent else self.code
+
+
+class Region(models.Model):
+    """GB/T 2260 division; level 1 province, 2 prefecture-level city, 3 district/county."""
+
+    code = models.CharField(_("行政区划代码"), max_length=6, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    level = models.PositiveSmallIntegerField(_("级别"))
+    parent_code = models.CharField(_("上级代码"), max_length=6, blank=True)
+
+    class Meta:
+        verbose_name = _("行政区划")
+        verbose_name_plural = _("行政区划")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class CooperationMode(ReferenceItem):
+    class Meta(ReferenceItem.Meta):
+        verbose_name = _("合作方式")
+        verbose_name_plural = _("合作方式")
+
+
+class MaturityLevel(ReferenceItem):
+    """成熟度: 实验室 → 小试 → 中试 → 产业化, each covering a TRL range."""
+
+    rank = models.PositiveSmallIntegerField(_("阶段序号"), default=0)
+    trl_min = models.PositiveSmallIntegerField(_("TRL 下限"), default=1)
+    trl_max = models.PositiveSmallIntegerField(_("TRL 上限"), default=9)
+
+    class Meta(ReferenceItem.Meta):
+        verbose_name = _("成熟度")
+        verbose_name_plural = _("成熟度")
+
+
+class IPType(ReferenceItem):
+    class Meta(ReferenceItem.Meta):
+        verbose_name = _("知识产权类型")
+        verbose_name_plural = _("知识产权类型")

@@ -1,0 +1,61 @@
+"""Load the shipped reference data (portal/data/*.json) into the reference tables."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from portal.regions import region_table
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+def _reference_json() -> dict[str, list[dict[str, Any]]]:
+    return json.loads((DATA_DIR / "reference.json").read_text(encoding="utf-8"))
+
+
+@transaction.atomic
+def reference_data_sync() -> dict[str, int]:
+    """Create missing reference rows; rows staff already edited are left alone.
+
+    Idempotent: runs after every migrate (post_migrate) and from `load_reference_data`.
+    """
+    from portal.models import CooperationMode, IPType, MaturityLevel, Region, TechField
+
+    data = _reference_json()
+    created: dict[str, int] = {}
+
+    existing_regions = set(Region.objects.values_list("code", flat=True))
+    new_regions = [
+        Region(code=row.code, name=row.name, level=row.level, parent_code=row.parent)
+        for row in region_table().values()
+        if row.code not in existing_regions
+    ]
+    Region.objects.bulk_create(new_regions, batch_size=1000)
+    created["regions"] = len(new_regions)
+
+    count = 0
+    for row in data["tech_fields"]:  # parents come before their children in the file
+        parent = TechField.objects.get(code=row["parent"]) if row["parent"] else None
+        _obj, was_created = TechField.objects.get_or_create(
+            code=row["code"],
+            defaults={"name": row["name"], "parent": parent, "sort_order": row["sort_order"]},
+        )
+        count += was_created
+    created["tech_fields"] = count
+
+    for key, model in (
+        ("cooperation_modes", CooperationMode),
+        ("maturity_levels", MaturityLevel),
+        ("ip_types", IPType),
+    ):
+        count = 0
+        for row in data[key]:
+            defaults = {k: v for k, v in row.items() if k != "code"}
+            _obj, was_created = model.objects.get_or_create(code=row["code"], defaults=defaults)
+            count += was_created
+        created[key] = count
+    return created

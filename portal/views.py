@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from accounts.models import Organization
+from portal.health import health_report
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    context = {
+        "organization_count": Organization.objects.filter(is_verified=True).count(),
+    }
+    return render(request, "portal/home.html", context)
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    all_up, report = health_report()
+    return JsonResponse(
+        {"status": "ok" if all_up else "degraded", "checks": report},
+        status=200 if all_up else 503,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def terms(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/terms.html")
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/privacy.html")
+
+
+def _error(request: HttpRequest, status: int, template: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        messages = {400: "请求无效。", 403: "没有权限。", 404: "未找到。", 500: "服务器内部错误。"}
+        return JsonResponse(
+            {"detail": messages[status]}, status=status, json_dumps_params={"ensure_ascii": False}
+        )
+    return render(request, template, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 400, "400.html")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 403, "403.html")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 404, "404.html")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _error(request, 500, "500.html")
