@@ -1,0 +1,16 @@
+"""All API routes under /api/. Each area keeps its own list."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+
+from portal import apis
+
+app_name = "api"
+
+urlpatterns = [
+    path("auth/token/", apis.TokenObtainApi.as_view(), name="auth-token"),
+    path("me/", apis.MeApi.as_view(), name="me"),
+    path("", include("portal.register_api_urls")),
+    path("", include("matching.api_urls")),
+]

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from portal import demo
+from portal.reference import reference_data_sync
+
+
+class Command(BaseCommand):
+    help = "创建演示机构、用户和对接数据（可重复执行，不会重复创建）"
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        reference_data_sync()
+        orgs = demo.seed_organizations_and_users()
+        self.stdout.write(f"机构 {len(orgs)} 个；演示账号密码：{settings.DEMO_PASSWORD}")
+        for username, display_name, _org, role in demo.DEMO_USERS:
+            self.stdout.write(f"  {username:<18} {display_name}  {role}")
