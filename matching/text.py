@@ -17,13 +17,14 @@ jieba is loaded lazily, once per process, behind a lock. We keep our own
 code calling ``jieba.lcut`` gets.
 
 Why no rjieba accelerator: rjieba 0.2.2 has no user-dictionary API, so the domain terms would
-silently stop being cut whole; bulk builds instead use :func:`tokenize_many` with worker
+silently stop being cut whole; bulk builds instead use :func:`analyze_many` with worker
 processes, which gives the same tokens as the single-process path.
 """
 
 from __future__ import annotations
 
 import html
+import itertools
 import logging
 import os
 import re
@@ -43,13 +44,14 @@ __all__ = [
     "TermStats",
     "add_user_terms",
     "analyze",
+    "analyze_many",
+    "field_counts",
     "load",
     "normalize",
     "set_user_terms",
     "stopwords",
     "term_stats",
     "tokenize",
-    "tokenize_many",
     "user_terms",
 ]
 
@@ -235,32 +237,6 @@ def tokenize(text: str, *, keep_stopwords: bool = False) -> list[str]:
     return tokens
 
 
-def _tokenize_chunk(texts: Sequence[str]) -> list[list[str]]:
-    return [tokenize(t) for t in texts]
-
-
-def tokenize_many(texts: Sequence[str], *, processes: int | None = None) -> list[list[str]]:
-    """Tokenise many texts; with ``processes`` > 1, in forked worker processes.
-
-    Used by bulk (re)builds. The workers are forked after :func:`load`, so they share the
-    loaded dictionary and the current user terms and return exactly what :func:`tokenize`
-    returns in this process.
-    """
-    load()
-    if processes is None:
-        processes = int(os.environ.get("DUIJIE_TOKENIZE_PROCESSES", "1"))
-    if processes <= 1 or len(texts) < 2000:
-        return [tokenize(t) for t in texts]
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("fork")
-    chunk = max(200, len(texts) // (processes * 8))
-    parts = [texts[i : i + chunk] for i in range(0, len(texts), chunk)]
-    with ctx.Pool(processes) as pool:
-        results = pool.map(_tokenize_chunk, parts)
-    return [tokens for part in results for tokens in part]
-
-
 @dataclass
 class TermStats:
     """Per-field term counts of one document: what the Django side stores and feeds back.
@@ -277,18 +253,44 @@ class TermStats:
 
     @classmethod
     def from_dict(cls, data: dict[str, dict[str, int]] | None) -> TermStats:
-        return cls(fields={str(k): {str(t): int(c) for t, c in v.items()} for k, v in
-                           (data or {}).items()})
+        return cls(
+            fields={str(k): {str(t): int(c) for t, c in v.items()} for k, v in (data or {}).items()}
+        )
 
     def is_empty(self) -> bool:
         return not any(self.fields.values())
 
 
-def term_stats(
-    *, title: str = "", keywords: Iterable[str] | str = (), body: str = ""
-) -> TermStats:
+PHRASE_SEP = " "
+"""Joins two adjacent tokens into a phrase term ("光催化 降解"); tokens never hold a space."""
+
+_KEYWORD_SPLIT = re.compile(r"[,;、|/\n]+")
+
+
+def _counts(tokens: Sequence[str], into: Counter[str]) -> None:
+    """Count the tokens and their adjacent pairs (phrase terms: they reward exact wording)."""
+    into.update(tokens)
+    into.update(f"{a}{PHRASE_SEP}{b}" for a, b in itertools.pairwise(tokens))
+
+
+def field_counts(text: str, *, keywords: bool = False) -> dict[str, int]:
+    """Term and phrase counts of one field's text.
+
+    For a keyword field the text is split on separators first, so no phrase spans two
+    keywords.
+    """
+    counts: Counter[str] = Counter()
+    if not text:
+        return {}
+    parts = _KEYWORD_SPLIT.split(normalize(text)) if keywords else [text]
+    for part in parts:
+        _counts(tokenize(part), counts)
+    return dict(counts)
+
+
+def term_stats(*, title: str = "", keywords: Iterable[str] | str = (), body: str = "") -> TermStats:
     """Count terms per field for one document (title, keyword list, body text)."""
-    kw_text = keywords if isinstance(keywords, str) else "；".join(keywords)
+    kw_text = keywords if isinstance(keywords, str) else "；".join(k for k in keywords if k)
     return analyze({"title": title or "", "keywords": kw_text or "", "body": body or ""})
 
 
@@ -296,7 +298,35 @@ def analyze(texts: dict[str, str]) -> TermStats:
     """Count terms per field for a {field: text} mapping (unknown field names are kept)."""
     fields: dict[str, dict[str, int]] = {}
     for name, text in texts.items():
-        counts = Counter(tokenize(text)) if text else Counter()
+        counts = field_counts(text or "", keywords=(name == "keywords"))
         if counts:
-            fields[name] = dict(counts)
+            fields[name] = counts
     return TermStats(fields=fields)
+
+
+def _analyze_chunk(docs: Sequence[dict[str, str]]) -> list[TermStats]:
+    return [analyze(d) for d in docs]
+
+
+def analyze_many(
+    docs: Sequence[dict[str, str]], *, processes: int | None = None
+) -> list[TermStats]:
+    """:func:`analyze` for many documents; with ``processes`` > 1 in forked workers.
+
+    Bulk (re)builds and the bench use it. The workers are forked after :func:`load`, so they
+    share the loaded dictionary and the current user terms and return exactly what
+    :func:`analyze` returns in this process.
+    """
+    load()
+    if processes is None:
+        processes = int(os.environ.get("DUIJIE_TOKENIZE_PROCESSES", "1"))
+    if processes <= 1 or len(docs) < 2000:
+        return [analyze(d) for d in docs]
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    size = max(200, len(docs) // (processes * 8))
+    parts = [docs[i : i + size] for i in range(0, len(docs), size)]
+    with ctx.Pool(processes) as pool:
+        results = pool.map(_analyze_chunk, parts)
+    return [stats for part in results for stats in part]

@@ -15,7 +15,7 @@ class UserFactory(DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     display_name = factory.Sequence(lambda n: f"用户{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.cn")
-    password = factory.PostGenerationMethodCall("set_password", "pass-word-123")
+    password = factory.django.Password("pass-word-123")
 
 
 class OrganizationFactory(DjangoModelFactory):

@@ -1,0 +1,157 @@
+"""The recommend layer: an index and a query document in, top-k matches with explanations out.
+
+Pure functions over :class:`matching.index.SparseIndex`; no Django, no I/O. The worker
+that handles a newly posted need calls :func:`recommend`; rematches and the bench call
+:func:`recommend_batch`, which gives the same scores with one sparse product per chunk of
+queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from matching.facts import Facts
+from matching.index import Candidates, QueryVector, SparseIndex
+from matching.scoring import Weights, combine, factor_values, weights_from
+from matching.text import TermStats
+
+__all__ = ["Match", "recommend", "recommend_batch"]
+
+
+@dataclass
+class Match:
+    """One recommended document: its id, total score and a JSON-serialisable explanation."""
+
+    doc_id: str
+    score: float
+    explanation: dict[str, Any] = field(default_factory=dict)
+
+
+def _mask(
+    index: SparseIndex, restrict_to: Collection[str] | None, exclude: Collection[str]
+) -> np.ndarray | None:
+    if restrict_to is None and not exclude:
+        return None
+    if restrict_to is None:
+        mask = np.ones(index.row_count, dtype=np.float32)
+    else:
+        mask = index.row_mask(restrict_to)
+    for doc_id in exclude:
+        row = index.row(doc_id)
+        if row is not None:
+            mask[row] = 0.0
+    return mask
+
+
+def _finish(
+    index: SparseIndex,
+    query: QueryVector,
+    cands: Candidates,
+    facts: Facts | None,
+    weights: Weights,
+    k: int,
+    explain: bool,
+) -> list[Match]:
+    """Score one query's candidates, keep the k best, explain them."""
+    if cands.rows.size == 0 or k <= 0:
+        return []
+    factors = factor_values(index.facts, cands.rows, facts)
+    total, parts = combine(cands.lexical, cands.topic, factors, weights)
+    # best first; ties broken by row so the order is deterministic
+    order = np.lexsort((cands.rows, -total))[:k]
+    matches = []
+    for pos in order.tolist():
+        row = int(cands.rows[pos])
+        explanation: dict[str, Any] = {}
+        if explain:
+            terms = index.term_contributions(
+                query,
+                row,
+                scale=cands.lexical_max / max(weights.lexical, 1e-9),
+                limit=weights.explain_terms,
+            )
+            explanation = {
+                "score": round(float(total[pos]), 6),
+                "text": {
+                    "lexical": round(float(parts["lexical"][pos]), 6),
+                    "topic": round(float(parts["topic"][pos]), 6),
+                },
+                "terms": [{"term": t, "contribution": round(v, 6)} for t, v in terms],
+                "factors": {
+                    name: None
+                    if np.isnan(factors[name][pos])
+                    else {
+                        "value": round(float(factors[name][pos]), 6),
+                        "contribution": round(float(parts[name][pos]), 6),
+                    }
+                    for name in factors
+                },
+            }
+        matches.append(Match(index.doc_id(row), float(total[pos]), explanation))
+    return matches
+
+
+def recommend(
+    index: SparseIndex,
+    query: TermStats,
+    *,
+    facts: Facts | None = None,
+    k: int = 10,
+    weights: Weights | Mapping[str, Any] | None = None,
+    restrict_to: Collection[str] | None = None,
+    exclude: Collection[str] = (),
+    explain: bool = True,
+) -> list[Match]:
+    """The k best documents of ``index`` for one query document, best first.
+
+    ``restrict_to`` limits the answer to those ids (search after filtering); ``exclude``
+    drops ids (e.g. pairs already decided). Returns fewer than k matches when fewer
+    documents share a term with the query, and [] for an empty query.
+    """
+    w = weights_from(weights)
+    qv = index.query_vector(query)
+    scores = index.lexical_scores(qv)
+    cands = index.candidates(
+        qv,
+        scores,
+        limit=w.candidates,
+        feedback_docs=w.feedback_docs,
+        query_topic_weight=w.query_topic_weight,
+        mask=_mask(index, restrict_to, exclude),
+    )
+    return _finish(index, qv, cands, facts, w, k, explain)
+
+
+def recommend_batch(
+    index: SparseIndex,
+    queries: Sequence[TermStats],
+    *,
+    facts: Sequence[Facts | None] | None = None,
+    k: int = 10,
+    weights: Weights | Mapping[str, Any] | None = None,
+    explain: bool = True,
+    chunk: int = 128,
+) -> list[list[Match]]:
+    """:func:`recommend` for many queries: the lexical stage is one sparse product per
+    ``chunk`` queries; the rest runs per query on its candidates."""
+    w = weights_from(weights)
+    out: list[list[Match]] = []
+    for start in range(0, len(queries), chunk):
+        part = queries[start : start + chunk]
+        vectors = [index.query_vector(q) for q in part]
+        scores = index.lexical_scores_batch(vectors)
+        for i, qv in enumerate(vectors):
+            cands = index.candidates(
+                qv,
+                scores[i],
+                limit=w.candidates,
+                feedback_docs=w.feedback_docs,
+                query_topic_weight=w.query_topic_weight,
+            )
+            query_facts = facts[start + i] if facts is not None else None
+            out.append(_finish(index, qv, cands, query_facts, w, k, explain))
+    return out

@@ -1,0 +1,138 @@
+"""Read queries of the registers, always scoped to who asks (one place for visibility)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q, QuerySet
+
+from portal.models import Expert, Need, PostingStatus, Result, TechField
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+POSTING_MODELS: dict[str, type[Need] | type[Result] | type[Expert]] = {
+    "need": Need,
+    "result": Result,
+    "expert": Expert,
+}
+KINDS: tuple[str, ...] = tuple(POSTING_MODELS)
+
+_SELECT_RELATED: dict[str, tuple[str, ...]] = {
+    "need": ("organization", "expected_maturity"),
+    "result": ("organization", "maturity"),
+    "expert": ("organization",),
+}
+_PREFETCH: dict[str, tuple[str, ...]] = {
+    "need": ("fields", "cooperation_modes"),
+    "result": ("fields", "cooperation_modes", "ip_types"),
+    "expert": ("fields", "cooperation_modes"),
+}
+
+
+def _authenticated(user: Any) -> bool:
+    return user is not None and bool(getattr(user, "is_authenticated", False))
+
+
+def _base(kind: str) -> QuerySet[Any]:
+    model = POSTING_MODELS[kind]
+    return model.objects.select_related(*_SELECT_RELATED[kind]).prefetch_related(
+        *_PREFETCH[kind]
+    )
+
+
+def _owner_q(kind: str, user: User) -> Q:
+    q = Q(created_by_id=user.pk)
+    org = user.organization
+    if org is not None:
+        q |= Q(organization_id=org.pk)
+    if kind == "expert":
+        q |= Q(user_id=user.pk)
+    return q
+
+
+def _jurisdiction_q(user: User) -> Q | None:
+    prefix = user.jurisdiction
+    if prefix is None:
+        return None
+    return Q(region_code__startswith=prefix) if prefix else Q()
+
+
+def posting_list_visible_to(*, kind: str, user: User | None) -> QuerySet[Any]:
+    """Published postings for everyone; owners and staff of the region also see the rest."""
+    qs = _base(kind)
+    visible = Q(status=PostingStatus.PUBLISHED)
+    if _authenticated(user):
+        assert user is not None
+        visible |= _owner_q(kind, user)
+        jurisdiction = _jurisdiction_q(user)
+        if jurisdiction is not None:
+            if not jurisdiction:  # empty Q: everywhere
+                return qs
+            visible |= jurisdiction
+    return qs.filter(visible)
+
+
+def need_list_visible_to(*, user: User | None) -> QuerySet[Need]:
+    return posting_list_visible_to(kind="need", user=user)
+
+
+def result_list_visible_to(*, user: User | None) -> QuerySet[Result]:
+    return posting_list_visible_to(kind="result", user=user)
+
+
+def expert_list_visible_to(*, user: User | None) -> QuerySet[Expert]:
+    return posting_list_visible_to(kind="expert", user=user)
+
+
+def posting_list_public(*, kind: str) -> QuerySet[Any]:
+    return _base(kind).filter(status=PostingStatus.PUBLISHED)
+
+
+def posting_list_owned_by(*, kind: str, user: User) -> QuerySet[Any]:
+    """"My needs / my results / my profile": what the user's organisation (or they) own."""
+    return _base(kind).filter(_owner_q(kind, user)).order_by("-updated_at")
+
+
+def posting_list_pending_review(*, kind: str, user: User) -> QuerySet[Any]:
+    """Submitted postings in the staff member's jurisdiction, oldest first."""
+    jurisdiction = _jurisdiction_q(user)
+    if jurisdiction is None:
+        return _base(kind).none()
+    return (
+        _base(kind)
+        .filter(jurisdiction, status=PostingStatus.SUBMITTED)
+        .select_related("created_by")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def review_counts(*, user: User) -> dict[str, int]:
+    """Pending review counts per kind for the navigation badge."""
+    if not _authenticated(user) or user.jurisdiction is None:
+        return dict.fromkeys(KINDS, 0)
+    return {
+        kind: posting_list_pending_review(kind=kind, user=user).order_by().count()
+        for kind in KINDS
+    }
+
+
+def posting_list_needing_reconfirm(*, kind: str, user: User) -> QuerySet[Any]:
+    """The user's published postings flagged for re-confirmation."""
+    return posting_list_owned_by(kind=kind, user=user).filter(
+        status=PostingStatus.PUBLISHED, reconfirm_requested_at__isnull=False
+    )
+
+
+def tech_field_list() -> QuerySet[TechField]:
+    return TechField.objects.filter(is_active=True).select_related("parent")
+
+
+def register_stats() -> list[dict[str, object]]:
+    from django.utils.translation import gettext as _
+
+    return [
+        {"label": _("技术需求"), "value": posting_list_public(kind="need").count()},
+        {"label": _("科技成果"), "value": posting_list_public(kind="result").count()},
+        {"label": _("科技专家"), "value": posting_list_public(kind="expert").count()},
+    ]
