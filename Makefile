@@ -19,7 +19,7 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
-	@test -f var/.demo-seeded || ($(PY) manage.py seed_demo && mkdir -p var && touch var/.demo-seeded)
+	$(PY) manage.py seed_demo
 	@echo ""
 	@echo "  产学研对接平台: http://$(HOST):$(PORT)/"
 	@echo "  演示账号 (密码 $${DEMO_PASSWORD:-duijie-demo}): demo_enterprise demo_researcher demo_expert demo_staff demo_admin"
