@@ -92,9 +92,7 @@ def organization_verify(*, organization: Organization, by: User) -> Organization
 
 
 @transaction.atomic
-def user_update_profile(
-    *, user: User, display_name: str, email: str, phone: str
-) -> User:
+def user_update_profile(*, user: User, display_name: str, email: str, phone: str) -> User:
     user.display_name = display_name
     user.email = email
     user.phone = phone

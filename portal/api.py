@@ -45,5 +45,3 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         logger.exception("Unhandled API error", exc_info=exc)
         return Response({"detail": _("服务器内部错误，请稍后再试。")}, status=500)
     return response
-
-

@@ -119,7 +119,9 @@ def test_an_enterprise_user_cannot_verify_organisations(alice_client: Client) ->
 def test_staff_of_another_city_do_not_see_the_pending_organisation(db: None) -> None:
     from tests.accounts.factories import MembershipFactory, OrganizationFactory, UserFactory
 
-    other_bureau = OrganizationFactory(name="青岛市科学技术局", org_type="bureau", region_code="370200")
+    other_bureau = OrganizationFactory(
+        name="青岛市科学技术局", org_type="bureau", region_code="370200"
+    )
     other_staff = UserFactory(username="qingdao_staff")
     MembershipFactory(user=other_staff, organization=other_bureau, role=Membership.Role.STAFF)
     post(Client())

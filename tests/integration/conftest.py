@@ -23,7 +23,9 @@ SERVICES_MISSING = not (
     os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
     and os.environ.get("REDIS_URL")
 )
-SKIP_REASON = "integration: set DATABASE_URL (PostgreSQL) and REDIS_URL to run against real services"
+SKIP_REASON = (
+    "integration: set DATABASE_URL (PostgreSQL) and REDIS_URL to run against real services"
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -34,7 +36,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
 
 
-def wait_for(predicate: Callable[[], object], *, timeout: float = 60.0, every: float = 0.2) -> object:
+def wait_for(
+    predicate: Callable[[], object], *, timeout: float = 60.0, every: float = 0.2
+) -> object:
     """Poll until predicate() is truthy; fail the test with a clear message on time-out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -55,9 +59,7 @@ class WorkerProcess:
 
 
 @pytest.fixture
-def celery_worker_process(
-    transactional_db: None, tmp_path: Path
-) -> Iterator[WorkerProcess]:
+def celery_worker_process(transactional_db: None, tmp_path: Path) -> Iterator[WorkerProcess]:
     """A real `celery worker` subprocess on REDIS_URL, writing to this test's database.
 
     The test process sends tasks through Redis (eager mode is switched off for the test);
@@ -80,11 +82,24 @@ def celery_worker_process(
     }
     log_path = tmp_path / "worker.log"
     with log_path.open("wb") as log_file:
-        proc = subprocess.Popen(  # noqa: S603 - fixed argv, our own worker
+        proc = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "portal", "worker",
-                "-Q", "default,rematch", "-c", "1", "-l", "info",
-                "--without-gossip", "--without-mingle", "-n", f"itest-{os.getpid()}@%h",
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "-Q",
+                "default,rematch",
+                "-c",
+                "1",
+                "-l",
+                "info",
+                "--without-gossip",
+                "--without-mingle",
+                "-n",
+                f"itest-{os.getpid()}@%h",
             ],
             cwd=ROOT,
             env=env,

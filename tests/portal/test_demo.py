@@ -16,7 +16,13 @@ def test_seed_demo_is_idempotent_and_creates_the_demo_logins() -> None:
     call_command("seed_demo")
 
     assert (User.objects.count(), Organization.objects.count()) == counts
-    for username in ["demo_enterprise", "demo_researcher", "demo_expert", "demo_staff", "demo_admin"]:
+    for username in [
+        "demo_enterprise",
+        "demo_researcher",
+        "demo_expert",
+        "demo_staff",
+        "demo_admin",
+    ]:
         client = Client()
         assert client.login(username=username, password="duijie-demo"), username
 

@@ -87,9 +87,7 @@ def test_the_openapi_schema_and_docs_answer() -> None:
 
 def test_a_token_is_issued_for_a_good_password_and_works(alice: User) -> None:
     client = Client()
-    response = client.post(
-        "/api/auth/token/", {"username": "alice", "password": "pass-word-123"}
-    )
+    response = client.post("/api/auth/token/", {"username": "alice", "password": "pass-word-123"})
     assert response.status_code == 200
     token = response.json()["token"]
 
@@ -115,9 +113,7 @@ def test_a_missing_field_gets_a_json_field_error() -> None:
 
 
 def test_malformed_json_gets_a_400_not_a_500() -> None:
-    response = Client().post(
-        "/api/auth/token/", data="{not json", content_type="application/json"
-    )
+    response = Client().post("/api/auth/token/", data="{not json", content_type="application/json")
 
     assert response.status_code == 400
 
