@@ -6,7 +6,6 @@ import time
 import uuid
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 
 
@@ -18,12 +17,15 @@ def check_database() -> str:
 
 
 def check_cache() -> str:
+    from django.core.cache import caches
+
+    backend = caches["default"]
     key = f"healthz:{uuid.uuid4().hex}"
-    cache.set(key, "1", timeout=10)
-    if cache.get(key) != "1":
+    backend.set(key, "1", timeout=10)
+    if backend.get(key) != "1":
         raise RuntimeError("cache did not return the value just written")
-    cache.delete(key)
-    return cache.__class__.__name__
+    backend.delete(key)
+    return backend.__class__.__name__
 
 
 def check_broker() -> str:
