@@ -47,7 +47,9 @@ class RegistrationForm(forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["region_code"].choices = [("", _("请选择")), *region_choices()]
+        region_field = self.fields["region_code"]
+        assert isinstance(region_field, forms.ChoiceField)
+        region_field.choices = [("", _("请选择")), *region_choices()]
 
     def clean_credit_code(self) -> str:
         return self.cleaned_data["credit_code"].strip().upper()

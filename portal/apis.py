@@ -13,6 +13,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from accounts.models import User
+
 
 class TokenObtainApi(APIView):
     """POST username + password → {"token": "..."} for the Authorization: Token header."""
@@ -59,6 +61,7 @@ class MeApi(APIView):
     @extend_schema(responses=OutputSerializer)
     def get(self, request: Request) -> Response:
         user = request.user
+        assert isinstance(user, User)
         org = user.organization
         return Response(
             self.OutputSerializer(

@@ -47,6 +47,7 @@ def reference_data_sync() -> dict[str, int]:
         count += was_created
     created["tech_fields"] = count
 
+    model: type[CooperationMode | MaturityLevel | IPType]
     for key, model in (
         ("cooperation_modes", CooperationMode),
         ("maturity_levels", MaturityLevel),
@@ -55,7 +56,7 @@ def reference_data_sync() -> dict[str, int]:
         count = 0
         for row in data[key]:
             defaults = {k: v for k, v in row.items() if k != "code"}
-            _obj, was_created = model.objects.get_or_create(code=row["code"], defaults=defaults)
-            count += was_created
+            _row, row_created = model.objects.get_or_create(code=row["code"], defaults=defaults)
+            count += row_created
         created[key] = count
     return created
