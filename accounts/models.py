@@ -160,3 +160,41 @@ class Membership(models.Model):
     @property
     def is_staff_role(self) -> bool:
         return self.role in (self.Role.STAFF, self.Role.ADMIN)
+
+
+class Notification(models.Model):
+    """One in-site notice to one user about one event; ``event_key`` makes it idempotent.
+
+    The same event (e.g. "match:42:approved") never notifies the same user twice, which the
+    unique constraint enforces even when two workers race.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("接收人"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    event_key = models.CharField(_("事件标识"), max_length=200)
+    subject = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), max_length=5000, blank=True)
+    url = models.CharField(_("链接"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("通知时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("站内通知")
+        verbose_name_plural = _("站内通知")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "event_key"], name="notification_unique_event")
+        ]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.subject}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views
+from accounts import notification_views, views
 
 app_name = "accounts"
 
@@ -23,4 +23,20 @@ urlpatterns = [
         name="organization-verify",
     ),
     path("organizations/<int:org_id>/", views.organization_detail, name="organization-detail"),
+    path("notifications/", notification_views.notification_list, name="notification-list"),
+    path(
+        "notifications/read-all/",
+        notification_views.notification_read_all,
+        name="notification-read-all",
+    ),
+    path(
+        "notifications/<int:notification_id>/",
+        notification_views.notification_open,
+        name="notification-open",
+    ),
+    path(
+        "notifications/<int:notification_id>/read/",
+        notification_views.notification_read,
+        name="notification-read",
+    ),
 ]

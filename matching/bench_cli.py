@@ -19,28 +19,31 @@ import resource
 import statistics
 import sys
 import time
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from matching import engine, text
 from matching.index import SparseIndex
 
-__all__ = ["BenchInputError", "main", "rank_documents", "read_jsonl"]
+__all__ = ["BenchInputError", "iter_jsonl", "main", "rank_documents", "read_jsonl"]
 
 
 class BenchInputError(ValueError):
     """A bench input file is missing or malformed (the message names file and line)."""
 
 
-def read_jsonl(path: str | Path) -> list[dict[str, str]]:
-    """Read ``id``/``text``/``title`` from a JSON-lines file; blank lines are skipped."""
+def iter_jsonl(path: str | Path) -> Iterator[dict[str, str]]:
+    """Yield ``id``/``text``/``title`` of each line of a JSON-lines file (blank lines skipped).
+
+    Raises :class:`BenchInputError` naming the file and line of the first bad line.
+    """
     path = Path(path)
     try:
         handle = path.open(encoding="utf-8")
     except OSError as exc:
         raise BenchInputError(f"{path}: cannot open ({exc.strerror})") from exc
-    rows: list[dict[str, str]] = []
     with handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -59,12 +62,32 @@ def read_jsonl(path: str | Path) -> list[dict[str, str]]:
                 raise BenchInputError(f'{path}:{number}: "text" must be a string')
             if title is not None and not isinstance(title, str):
                 raise BenchInputError(f'{path}:{number}: "title" must be a string')
-            rows.append({"id": str(item["id"]), "text": body or "", "title": title or ""})
-    return rows
+            yield {"id": str(item["id"]), "text": body or "", "title": title or ""}
+
+
+def read_jsonl(path: str | Path) -> list[dict[str, str]]:
+    """All rows of a JSON-lines file (see :func:`iter_jsonl`)."""
+    return list(iter_jsonl(path))
 
 
 def _fields(row: dict[str, str]) -> dict[str, str]:
     return {"title": row.get("title") or "", "body": row.get("text") or ""}
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB.
+
+    VmHWM from /proc (Linux) rather than getrusage: ru_maxrss survives exec, so a child
+    started by a big parent would report the parent's peak.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def default_processes() -> int:
@@ -74,23 +97,37 @@ def default_processes() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
+def _stats_stream(
+    corpus: Iterable[dict[str, str]], processes: int
+) -> Iterator[tuple[str, text.TermStats]]:
+    """(id, statistics) of each corpus row, in order, analysed in ``processes`` workers."""
+    # the feeder may run ahead of the results (the pool reads its input in a thread);
+    # results come back in input order, so the oldest pending id belongs to the next one
+    pending: deque[str] = deque()
+
+    def feed() -> Iterator[dict[str, str]]:
+        for row in corpus:
+            pending.append(row["id"])
+            yield _fields(row)
+
+    for stats in text.analyze_iter(feed(), processes=processes):
+        yield pending.popleft(), stats
+
+
 def rank_documents(
     queries: Sequence[dict[str, str]],
-    corpus: Sequence[dict[str, str]],
+    corpus: Iterable[dict[str, str]],
     *,
     k: int = 10,
     processes: int | None = None,
 ) -> tuple[list[list[str]], dict[str, Any]]:
-    """Index ``corpus``, rank each query on its own; return rankings and timings."""
+    """Index ``corpus`` (may be a stream), rank each query on its own; return rankings and
+    timings."""
     text.load()  # the dictionary load is a per-process start-up cost, not index build
     started = time.perf_counter()
-    stats = text.analyze_many(
-        [_fields(row) for row in corpus],
-        processes=default_processes() if processes is None else processes,
-    )
-    index = SparseIndex.build(
-        (row["id"], doc_stats) for row, doc_stats in zip(corpus, stats, strict=True)
-    )
+    procs = default_processes() if processes is None else processes
+    # streamed end to end: a document's statistics become index arrays as they arrive
+    index = SparseIndex.build(_stats_stream(corpus, procs))
     index_seconds = time.perf_counter() - started
     ranked: list[list[str]] = []
     times: list[float] = []
@@ -105,7 +142,7 @@ def rank_documents(
         "index_seconds": round(index_seconds, 4),
         "query_seconds_median": round(statistics.median(times), 6) if times else 0.0,
         "query_seconds_total": round(sum(times), 4),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
     }
     return ranked, summary
 
@@ -122,7 +159,7 @@ def run(
     if top < 1:
         raise BenchInputError("--top must be at least 1")
     queries = read_jsonl(queries_path)
-    corpus = read_jsonl(corpus_path)
+    corpus = iter_jsonl(corpus_path)
     ranked, summary = rank_documents(queries, corpus, k=top, processes=processes)
     with Path(out_path).open("w", encoding="utf-8") as out:
         for row, ids in zip(queries, ranked, strict=True):

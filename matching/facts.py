@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Facts", "FactTable", "code_levels"]
+__all__ = ["FactTable", "Facts", "code_levels"]
 
 MAX_FIELDS = 4  # field codes kept per document (experts may list several)
 LEVELS = 3  # hierarchy depth compared: e.g. province / city / county, or 门类 / 一级 / 二级
@@ -93,6 +93,7 @@ class FactTable:
         self.cooperation = np.zeros(0, dtype=np.int64)
         self.price = np.zeros(0, dtype=np.float32)
         self.capacity = np.zeros(0, dtype=np.float32)
+        self._any = False
 
     def __len__(self) -> int:
         return self.maturity.shape[0]
@@ -155,8 +156,9 @@ class FactTable:
         price = np.full(n, np.nan, dtype=np.float32)
         capacity = np.full(n, np.nan, dtype=np.float32)
         for row, item in enumerate(facts):
-            if item is None:
+            if item is None or item == Facts():
                 continue
+            self._any = True
             for slot, code in enumerate([c for c in item.fields if c][:MAX_FIELDS]):
                 field_ids[row, slot] = self._code_ids(code, grow=True)
             region[row] = self._code_ids(item.region, grow=True)
@@ -182,15 +184,9 @@ class FactTable:
         table.cooperation = self.cooperation[rows]
         table.price = self.price[rows]
         table.capacity = self.capacity[rows]
+        table._any = self._any
         return table
 
     def any_facts(self) -> bool:
-        """True once any row holds any fact (lets fact-free registers skip the factor math)."""
-        return bool(
-            (self.fields >= 0).any()
-            or (self.region >= 0).any()
-            or (~np.isnan(self.maturity)).any()
-            or (self.cooperation != 0).any()
-            or (~np.isnan(self.price)).any()
-            or (~np.isnan(self.capacity)).any()
-        )
+        """True once any row was given any fact (lets fact-free registers skip the math)."""
+        return self._any

@@ -12,6 +12,13 @@ PostingKind = Literal["need", "result", "expert"]
 
 
 def on_posting_changed(*, kind: PostingKind, pk: int) -> None:
-    """A posting was published, edited while published, or withdrawn (closed/expired)."""
-    # Wired to the index + recommend task by the matching integration.
-    return None
+    """A posting was published, edited while published, or withdrawn (closed/expired).
+
+    Marks the posting stale in the database right away (inside the caller's transaction),
+    then enqueues index + recommend for it after commit. If the queued task is ever lost,
+    the beat task ``requeue_stale_task`` (or ``manage.py requeue_stale``) finds the mark and
+    enqueues it again.
+    """
+    from matching.services import document_enqueue
+
+    document_enqueue(kind=kind, pk=pk)

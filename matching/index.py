@@ -25,7 +25,9 @@ multiply-adds and carry almost no ranking signal.
 
 from __future__ import annotations
 
+import gc
 import math
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -55,9 +57,7 @@ class IndexParams:
 
     k1: float = 1.5
     b: float = 0.75
-    field_weights: Mapping[str, float] = field(
-        default_factory=lambda: dict(DEFAULT_FIELD_WEIGHTS)
-    )
+    field_weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_FIELD_WEIGHTS))
     default_field_weight: float = 1.0
     phrase_weight: float = 0.3
     max_df: float = 0.10
@@ -102,6 +102,15 @@ def _weighted_counts(stats: TermStats, params: IndexParams) -> tuple[dict[str, f
     """Field-weighted term frequencies of one document and its weighted length."""
     merged: dict[str, float] = {}
     length = 0.0
+    if len(stats.fields) == 1:
+        # the common one-field case, without the per-term merge
+        ((name, counts),) = stats.fields.items()
+        weight = params.field_weights.get(name, params.default_field_weight)
+        if weight <= 0:
+            return merged, length
+        merged = {t: weight * c for t, c in counts.items() if c > 0}
+        length = weight * sum(c for t, c in counts.items() if c > 0 and PHRASE_SEP not in t)
+        return merged, length
     for name, counts in stats.fields.items():
         weight = params.field_weights.get(name, params.default_field_weight)
         if weight <= 0:
@@ -183,19 +192,73 @@ class SparseIndex:
     ) -> SparseIndex:
         """A fresh index over ``(doc_id, stats)`` or ``(doc_id, stats, facts)`` tuples.
 
-        A later duplicate id wins.
+        ``docs`` may be a generator: each document's statistics are turned into two small
+        arrays at once, so the caller can stream 100k documents from the database without
+        holding their dicts. A later duplicate id replaces the earlier one.
         """
+        # The loop below allocates millions of small objects and no reference cycles; the
+        # cyclic GC would rescan the growing heap again and again (about 10% of a 100k build).
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return cls._build(docs, params)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+
+    @classmethod
+    def _build(
+        cls,
+        docs: Iterable[tuple[str, TermStats] | tuple[str, TermStats, Facts | None]],
+        params: IndexParams | None,
+    ) -> SparseIndex:
         index = cls(params)
-        unique: dict[str, tuple[TermStats, Facts | None]] = {}
+        vocab = index._vocab
+        row_of: dict[str, int] = {}
+        superseded: list[int] = []
+        ids: list[str] = []
+        # per-document arrays are concatenated every few thousand documents, so a 100k
+        # build never holds 200k small arrays at once
+        term_chunks: list[np.ndarray] = []
+        tf_chunks: list[np.ndarray] = []
+        term_parts: list[np.ndarray] = []
+        tf_parts: list[np.ndarray] = []
+        lengths: list[float] = []
+        sizes: list[int] = []
+        facts: list[Facts | None] = []
         for doc in docs:
-            doc_id, stats = doc[0], doc[1]
-            facts = doc[2] if len(doc) > 2 else None  # type: ignore[misc]
-            unique.pop(str(doc_id), None)
-            unique[str(doc_id)] = (stats, facts)
-        weighted = [_weighted_counts(stats, index.params) for stats, _ in unique.values()]
-        index._rebuild(list(unique), weighted)
+            doc_id = str(doc[0])
+            counts, length = _weighted_counts(doc[1], index.params)
+            # setdefault inline: this loop touches every (doc, term) pair of a build
+            term_parts.append(np.array([vocab.setdefault(t, len(vocab)) for t in counts], np.int32))
+            tf_parts.append(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
+            if doc_id in row_of:
+                superseded.append(row_of[doc_id])
+            row_of[doc_id] = len(ids)
+            ids.append(doc_id)
+            sizes.append(len(counts))
+            lengths.append(length)
+            facts.append(doc[2] if len(doc) > 2 else None)  # type: ignore[misc]
+            if len(term_parts) >= 4096:
+                term_chunks.append(np.concatenate(term_parts))
+                tf_chunks.append(np.concatenate(tf_parts))
+                term_parts, tf_parts = [], []
+        term_chunks.extend(term_parts)
+        tf_chunks.extend(tf_parts)
+        index._terms = list(vocab)
+        index._rebuild(
+            ids,
+            term_chunks,
+            tf_chunks,
+            np.asarray(lengths, dtype=np.float32),
+            np.asarray(sizes, dtype=np.int64),
+        )
         index.facts = FactTable()
-        index.facts.extend([facts for _, facts in unique.values()])
+        index.facts.extend(facts)
+        # an id given twice: the earlier row becomes a tombstone, as after a change
+        for row in superseded:
+            index._alive[row] = 0.0
+            index._df[index._row_terms(row)[0]] -= 1
         return index
 
     def _term_id(self, term: str) -> int:
@@ -215,72 +278,88 @@ class SparseIndex:
                 (PHRASE_SEP in t for t in self._terms[n - extra :]), dtype=bool, count=extra
             )
             self._is_phrase = np.concatenate([self._is_phrase, phrase])
-            self._topic_col = np.concatenate(
-                [self._topic_col, np.full(extra, -1, dtype=np.int32)]
-            )
+            self._topic_col = np.concatenate([self._topic_col, np.full(extra, -1, dtype=np.int32)])
 
-    def _rebuild(self, ids: list[str], weighted: list[tuple[dict[str, float], float]]) -> None:
-        """Make ``ids`` the main segment (no delta, no tombstones) and refit the topic model."""
-        self._vocab, self._terms = {}, []
+    def _rebuild(
+        self,
+        ids: list[str],
+        term_parts: list[np.ndarray],
+        tf_parts: list[np.ndarray],
+        lengths: np.ndarray,
+        sizes: np.ndarray,
+    ) -> None:
+        """Make ``ids`` the main segment (no delta, no tombstones) and refit the topic model.
+
+        Term ids refer to the current vocabulary, which is kept.
+        """
         self._df = np.zeros(0, dtype=np.int64)
         self._is_phrase = np.zeros(0, dtype=bool)
         self._topic_col = np.zeros(0, dtype=np.int32)
-        indptr = np.zeros(len(ids) + 1, dtype=np.int64)
-        col_parts: list[np.ndarray] = []
-        val_parts: list[np.ndarray] = []
-        lengths = np.zeros(len(ids), dtype=np.float32)
-        for row, (counts, length) in enumerate(weighted):
-            term_ids = np.fromiter(
-                (self._term_id(t) for t in counts), dtype=np.int32, count=len(counts)
-            )
-            col_parts.append(term_ids)
-            val_parts.append(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
-            indptr[row + 1] = indptr[row] + len(counts)
-            lengths[row] = length
         self._grow_term_arrays()
         n_terms = len(self._terms)
-        cols = np.concatenate(col_parts) if col_parts else np.zeros(0, dtype=np.int32)
-        vals = np.concatenate(val_parts) if val_parts else np.zeros(0, dtype=np.float32)
+        # int32 index arrays whenever they fit, else scipy upcasts (and copies) them all
+        index_type = np.int32 if int(sizes.sum()) < 2**31 - 1 else np.int64
+        indptr = np.zeros(len(ids) + 1, dtype=index_type)
+        np.cumsum(sizes, out=indptr[1:])
+        cols = np.concatenate(term_parts) if term_parts else np.zeros(0, dtype=np.int32)
+        vals = np.concatenate(tf_parts) if tf_parts else np.zeros(0, dtype=np.float32)
+        term_parts.clear()
+        tf_parts.clear()
         self._main_docs = sp.csr_matrix((vals, cols, indptr), shape=(len(ids), n_terms))
         self._main_docs.sort_indices()
         self._df = np.bincount(cols, minlength=n_terms).astype(np.int64)
+        del cols, vals
         self._ids = list(ids)
         self._row_of = {doc_id: row for row, doc_id in enumerate(ids)}
         self._alive = np.ones(len(ids), dtype=np.float32)
-        self._lengths = lengths
+        self._lengths = lengths.astype(np.float32)
         self._n_main = len(ids)
-        positive = lengths[lengths > 0]
+        positive = self._lengths[self._lengths > 0]
         self._avg_length = float(positive.mean()) if positive.size else 1.0
         self._delta = []
         self._delta_terms = None
-        self._main_terms = self._bm25_term_major(self._main_docs, lengths, prune=True)
+        self._main_terms = self._bm25_term_major(self._main_docs, self._lengths, prune=True)
         self._fit_topics()
         self.version += 1
 
     def _bm25_term_major(
         self, docs: sp.csr_matrix, lengths: np.ndarray, *, prune: bool
     ) -> sp.csr_matrix:
-        """Term-major BM25 document weights (idf is applied on the query side)."""
+        """Term-major BM25 document weights (idf is applied on the query side).
+
+        Works on the CSR arrays directly (no COO copy) to keep the build's peak memory low.
+        """
         k1, b = self.params.k1, self.params.b
-        coo = docs.tocoo()
-        norm = k1 * (1.0 - b + b * lengths / self._avg_length)
-        tf = coo.data.astype(np.float32)
-        data = tf * (k1 + 1.0) / (tf + norm[coo.row].astype(np.float32))
-        keep = np.ones(data.shape[0], dtype=bool)
+        norm = (k1 * (1.0 - b + b * lengths / self._avg_length)).astype(np.float32)
+        row_of_entry = np.repeat(np.arange(docs.shape[0], dtype=np.int32), np.diff(docs.indptr))
+        tf = docs.data
+        data = tf * np.float32(k1 + 1.0) / (tf + norm[row_of_entry])
+        del row_of_entry
+        # shares docs' index arrays (no copy); the transpose below makes the new matrix
+        matrix = sp.csr_matrix((data, docs.indices, docs.indptr), shape=docs.shape).T.tocsr()
+        del data
         if prune:
-            keep = ~self._pruned_terms()[coo.col]
-        matrix = sp.csr_matrix(
-            (data[keep], (coo.col[keep], coo.row[keep])), shape=(docs.shape[1], docs.shape[0])
-        )
+            # drop the rows (terms) too common to score with, without another full copy
+            sizes = np.diff(matrix.indptr)
+            sizes[self._pruned_terms()] = 0
+            keep = np.repeat(sizes > 0, np.diff(matrix.indptr))
+            indptr = np.zeros_like(matrix.indptr)
+            np.cumsum(sizes, out=indptr[1:])
+            matrix = sp.csr_matrix(
+                (matrix.data[keep], matrix.indices[keep], indptr), shape=matrix.shape
+            )
         matrix.sort_indices()
         return matrix
 
-    def _pruned_terms(self) -> np.ndarray:
-        """Boolean mask of the single terms too common to score with."""
+    def _pruned_terms(self, term_ids: np.ndarray | None = None) -> np.ndarray:
+        """Boolean mask of the single terms too common to score with (all terms, or the
+        given ones: a query only needs its own terms checked)."""
+        df = self._df if term_ids is None else self._df[term_ids]
+        phrase = self._is_phrase if term_ids is None else self._is_phrase[term_ids]
         n_docs = self.live_count
         if n_docs < self.params.prune_min_docs:
-            return np.zeros(self._df.shape[0], dtype=bool)
-        return (self._df > self.params.max_df * n_docs) & ~self._is_phrase
+            return np.zeros(df.shape[0], dtype=bool)
+        return (df > self.params.max_df * n_docs) & ~phrase
 
     def _sublinear(self, tf: np.ndarray) -> np.ndarray:
         return (1.0 + np.log(np.maximum(tf, 1e-6))).astype(np.float32)
@@ -353,7 +432,7 @@ class SparseIndex:
 
     def ids(self) -> list[str]:
         """Live document ids, in row order."""
-        return [doc_id for doc_id in self._ids if doc_id in self._row_of]
+        return [d for row, d in enumerate(self._ids) if self._row_of.get(d) == row]
 
     def needs_merge(self) -> bool:
         limit = max(self.params.merge_min, self.params.merge_fraction * self._n_main)
@@ -417,20 +496,19 @@ class SparseIndex:
     def merge(self) -> None:
         """Fold the delta segment and tombstones into a new main segment (a full rebuild
         from the stored statistics, refitting idf, average length and topics)."""
-        ids: list[str] = []
-        kept: list[int] = []
-        weighted: list[tuple[dict[str, float], float]] = []
-        for row, doc_id in enumerate(self._ids):
-            if self._row_of.get(doc_id) != row:
-                continue
+        kept = [row for row, doc_id in enumerate(self._ids) if self._row_of.get(doc_id) == row]
+        ids = [self._ids[row] for row in kept]
+        term_parts, tf_parts = [], []
+        for row in kept:
             term_ids, tf = self._row_terms(row)
-            counts = {self._terms[t]: float(v) for t, v in zip(term_ids, tf, strict=True)}
-            ids.append(doc_id)
-            kept.append(row)
-            weighted.append((counts, float(self._lengths[row])))
+            term_parts.append(np.array(term_ids, dtype=np.int32))
+            tf_parts.append(np.array(tf, dtype=np.float32))
+        rows = np.asarray(kept, dtype=np.int64)
+        lengths = self._lengths[rows]
+        facts = self.facts.take(rows)
         version = self.version
-        facts = self.facts.take(np.asarray(kept, dtype=np.int64))
-        self._rebuild(ids, weighted)
+        sizes = np.asarray([t.size for t in term_parts], dtype=np.int64)
+        self._rebuild(ids, term_parts, tf_parts, lengths, sizes)
         self.facts = facts
         self.version = version + 1
 
@@ -471,7 +549,7 @@ class SparseIndex:
         tf = np.fromiter((tf_of[t] for t in weight_of), dtype=np.float32, count=len(weight_of))
         topic = self._fold_in(terms, tf)
         live = self._df[terms] > 0
-        keep = live & ~self._pruned_terms()[terms]
+        keep = live & ~self._pruned_terms(terms)
         weights = self._idf(terms) * field_w
         weights = np.where(self._is_phrase[terms], weights * params.phrase_weight, weights)
         terms, weights = terms[keep], weights[keep].astype(np.float32)
@@ -585,6 +663,31 @@ class SparseIndex:
         return Candidates(rows.astype(np.int64), lexical, topic.astype(np.float32), best)
 
     # ------------------------------------------------------------------ helpers
+
+    def nbytes(self) -> int:
+        """Approximate memory held by the index (arrays, vocabulary, ids), in bytes."""
+        total = 0
+        for matrix in (self._main_docs, self._main_terms, self._delta_terms):
+            if matrix is not None:
+                total += matrix.data.nbytes + matrix.indices.nbytes + matrix.indptr.nbytes
+        for array in (
+            self._df,
+            self._is_phrase,
+            self._alive,
+            self._lengths,
+            self._topic_col,
+            self._projection,
+            self._topics,
+        ):
+            total += array.nbytes
+        total += sum(t.nbytes + v.nbytes for t, v in self._delta)
+        total += sys.getsizeof(self._vocab) + sum(sys.getsizeof(t) for t in self._terms)
+        total += sys.getsizeof(self._terms) + sys.getsizeof(self._ids)
+        total += sys.getsizeof(self._row_of) + sum(sys.getsizeof(d) for d in self._ids)
+        for column in vars(self.facts).values():
+            if isinstance(column, np.ndarray):
+                total += column.nbytes
+        return total
 
     def doc_id(self, row: int) -> str:
         return self._ids[row]

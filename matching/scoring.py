@@ -116,13 +116,11 @@ def _code_match(query_codes: np.ndarray, doc_codes: np.ndarray) -> np.ndarray:
     return np.where(doc_has, best, np.nan).astype(np.float32)
 
 
-def factor_values(
-    table: FactTable, rows: np.ndarray, query: Facts | None
-) -> dict[str, np.ndarray]:
+def factor_values(table: FactTable, rows: np.ndarray, query: Facts | None) -> dict[str, np.ndarray]:
     """Each factor's value in [0, 1] for the candidate rows; NaN where it is unknown."""
     n = rows.shape[0]
     unknown = np.full(n, np.nan, dtype=np.float32)
-    values = {name: unknown for name in FACTORS}
+    values = dict.fromkeys(FACTORS, unknown)
     if query is None and not table.any_facts():
         return values
     enc = table.encode_query(query)

@@ -31,7 +31,7 @@ import re
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,6 +44,7 @@ __all__ = [
     "TermStats",
     "add_user_terms",
     "analyze",
+    "analyze_iter",
     "analyze_many",
     "field_counts",
     "load",
@@ -304,29 +305,35 @@ def analyze(texts: dict[str, str]) -> TermStats:
     return TermStats(fields=fields)
 
 
-def _analyze_chunk(docs: Sequence[dict[str, str]]) -> list[TermStats]:
-    return [analyze(d) for d in docs]
+def analyze_iter(
+    docs: Iterable[dict[str, str]], *, processes: int | None = None, chunk: int = 256
+) -> Iterator[TermStats]:
+    """:func:`analyze` for a stream of documents, in order; with ``processes`` > 1 in
+    forked worker processes.
+
+    Bulk (re)builds and the bench use it, feeding the results straight into
+    ``SparseIndex.build`` so no list of all documents' statistics is ever held. The workers
+    are forked after :func:`load`, so they share the loaded dictionary and the current user
+    terms and return exactly what :func:`analyze` returns in this process.
+    """
+    load()
+    if processes is None:
+        processes = int(os.environ.get("DUIJIE_TOKENIZE_PROCESSES", "1"))
+    if processes <= 1:
+        for doc in docs:
+            yield analyze(doc)
+        return
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(processes) as pool:
+        yield from pool.imap(analyze, docs, chunksize=chunk)
 
 
 def analyze_many(
     docs: Sequence[dict[str, str]], *, processes: int | None = None
 ) -> list[TermStats]:
-    """:func:`analyze` for many documents; with ``processes`` > 1 in forked workers.
-
-    Bulk (re)builds and the bench use it. The workers are forked after :func:`load`, so they
-    share the loaded dictionary and the current user terms and return exactly what
-    :func:`analyze` returns in this process.
-    """
-    load()
-    if processes is None:
-        processes = int(os.environ.get("DUIJIE_TOKENIZE_PROCESSES", "1"))
-    if processes <= 1 or len(docs) < 2000:
-        return [analyze(d) for d in docs]
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("fork")
-    size = max(200, len(docs) // (processes * 8))
-    parts = [docs[i : i + size] for i in range(0, len(docs), size)]
-    with ctx.Pool(processes) as pool:
-        results = pool.map(_analyze_chunk, parts)
-    return [stats for part in results for stats in part]
+    """:func:`analyze_iter` collected into a list (small batches: one process)."""
+    if len(docs) < 2000:
+        processes = 1
+    return list(analyze_iter(docs, processes=processes))

@@ -2,6 +2,22 @@
 
 from __future__ import annotations
 
+from django.urls import path
+
+from matching import views, workflow_urls
+
 app_name = "matching"
 
-urlpatterns: list[object] = []
+urlpatterns = [
+    path("rematch/", views.rematch_status, name="rematch"),
+    path("rematch/start/", views.rematch_start, name="rematch-start"),
+    path("rematch/<int:job_id>/progress/", views.rematch_progress, name="rematch-progress"),
+    path(
+        "recommendations/<str:kind>/<int:pk>/",
+        views.recommendations,
+        name="recommendations",
+    ),
+]
+
+# The staff workflow (issue 5): review, pairs, follow-ups, dashboards.
+urlpatterns += workflow_urls.urlpatterns

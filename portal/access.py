@@ -73,7 +73,12 @@ def can_see_contact(user: User | None, posting: Posting) -> bool:
 
     The match workflow extends this: both parties of an agreed match will see each other.
     """
-    return can_view_all(user, posting)
+    if can_view_all(user, posting):
+        return True
+    # Brokered contact (issue 5): the other side of a pair both sides accepted.
+    from matching.workflow_selectors import contact_shared_with
+
+    return contact_shared_with(user=user, posting=posting)
 
 
 def can_write(user: User | None, posting: Posting) -> bool:

@@ -2,6 +2,44 @@
 
 from __future__ import annotations
 
+from django.urls import URLPattern, path
+
+from portal.views import postings as views
+
 app_name = "registers"
 
-urlpatterns: list[object] = []
+
+def _register(prefix: str, kind: str) -> list[URLPattern]:
+    k = {"kind": kind}
+    return [
+        path(f"{prefix}/", views.posting_list, k, name=f"{kind}-list"),
+        path(f"{prefix}/new/", views.posting_create, k, name=f"{kind}-create"),
+        path(f"{prefix}/mine/", views.posting_mine, k, name=f"{kind}-mine"),
+        path(f"{prefix}/export/", views.posting_export, k, name=f"{kind}-export"),
+        path(f"{prefix}/import/", views.posting_import, k, name=f"{kind}-import"),
+        path(
+            f"{prefix}/import/template/",
+            views.posting_import_template,
+            k,
+            name=f"{kind}-import-template",
+        ),
+        path(f"{prefix}/<int:pk>/", views.posting_detail, k, name=f"{kind}-detail"),
+        path(f"{prefix}/<int:pk>/edit/", views.posting_edit, k, name=f"{kind}-edit"),
+        path(f"{prefix}/<int:pk>/submit/", views.posting_submit, k, name=f"{kind}-submit"),
+        path(f"{prefix}/<int:pk>/close/", views.posting_close, k, name=f"{kind}-close"),
+        path(f"{prefix}/<int:pk>/confirm/", views.posting_confirm, k, name=f"{kind}-confirm"),
+        path(f"{prefix}/<int:pk>/approve/", views.posting_approve, k, name=f"{kind}-approve"),
+        path(f"{prefix}/<int:pk>/reject/", views.posting_reject, k, name=f"{kind}-reject"),
+    ]
+
+
+urlpatterns = [
+    *_register("needs", "need"),
+    *_register("results", "result"),
+    *_register("experts", "expert"),
+    path("review/", views.review_queue, name="review-queue"),
+    path("review/bulk-approve/", views.review_bulk_approve, name="review-bulk-approve"),
+    path("review/counts/", views.review_counts, name="review-counts"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment-download"),
+    path("attachments/<int:pk>/delete/", views.attachment_delete, name="attachment-delete"),
+]

@@ -36,9 +36,7 @@ def _authenticated(user: Any) -> bool:
 
 def _base(kind: str) -> QuerySet[Any]:
     model = POSTING_MODELS[kind]
-    return model.objects.select_related(*_SELECT_RELATED[kind]).prefetch_related(
-        *_PREFETCH[kind]
-    )
+    return model.objects.select_related(*_SELECT_RELATED[kind]).prefetch_related(*_PREFETCH[kind])
 
 
 def _owner_q(kind: str, user: User) -> Q:
@@ -90,7 +88,7 @@ def posting_list_public(*, kind: str) -> QuerySet[Any]:
 
 
 def posting_list_owned_by(*, kind: str, user: User) -> QuerySet[Any]:
-    """"My needs / my results / my profile": what the user's organisation (or they) own."""
+    """ "My needs / my results / my profile": what the user's organisation (or they) own."""
     return _base(kind).filter(_owner_q(kind, user)).order_by("-updated_at")
 
 
@@ -112,8 +110,7 @@ def review_counts(*, user: User) -> dict[str, int]:
     if not _authenticated(user) or user.jurisdiction is None:
         return dict.fromkeys(KINDS, 0)
     return {
-        kind: posting_list_pending_review(kind=kind, user=user).order_by().count()
-        for kind in KINDS
+        kind: posting_list_pending_review(kind=kind, user=user).order_by().count() for kind in KINDS
     }
 
 

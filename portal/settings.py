@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -176,6 +177,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "portal.tasks.heartbeat_task",
         "schedule": 60.0,
     },
+    "registers-expire-stale-postings-daily": {
+        "task": "portal.tasks.expire_stale_postings_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
+    "matching-rematch-all-nightly": {
+        "task": "matching.tasks.rematch_all_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "matching-requeue-stale-every-5-minutes": {
+        "task": "matching.tasks.requeue_stale_task",
+        "schedule": 300.0,
+    },
 }
 
 # --- Auth -------------------------------------------------------------------------------
@@ -284,6 +297,21 @@ SPECTACULAR_SETTINGS = {
 POSTING_RECONFIRM_DAYS = env.int("POSTING_RECONFIRM_DAYS", default=180)
 POSTING_EXPIRE_GRACE_DAYS = env.int("POSTING_EXPIRE_GRACE_DAYS", default=30)
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="duijie-demo")
+
+# --- Matching engine (matching/scoring.py WEIGHT_DOCS documents each weight) -----------------
+# Overrides of matching.scoring.DEFAULT_WEIGHTS, e.g. {"region": 0.2}; unknown keys are refused.
+MATCHING_WEIGHTS: dict[str, float] = env.json("MATCHING_WEIGHTS", default={})
+MATCHING_TOP_K = env.int("MATCHING_TOP_K", default=10)
+# Drop suggestions scoring under this share of the best one (filler-word matches).
+MATCHING_MIN_RELATIVE_SCORE = env.float("MATCHING_MIN_RELATIVE_SCORE", default=0.25)
+MATCHING_REMATCH_CHUNK_SIZE = env.int("MATCHING_REMATCH_CHUNK_SIZE", default=200)
+# Seconds a rematch chunk may stay RUNNING before it is handed to another worker (> time limit).
+MATCHING_CHUNK_TIMEOUT = 1800
+MATCHING_CHUNK_MAX_ATTEMPTS = 5
+# Seconds before a posting still marked stale is enqueued again.
+MATCHING_STALE_GRACE = 120
+# More pending index changes than this and a worker rebuilds its in-memory index.
+MATCHING_MAX_DELTA = 1000
 
 # --- Security (production) ------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

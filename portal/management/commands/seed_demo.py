@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from portal import demo
+from portal.demo_registers import seed_registers
 from portal.reference import reference_data_sync
 
 
@@ -15,6 +16,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         reference_data_sync()
         orgs = demo.seed_organizations_and_users()
-        self.stdout.write(f"机构 {len(orgs)} 个；演示账号密码：{settings.DEMO_PASSWORD}")
+        created = seed_registers(orgs)
+        self.stdout.write(
+            f"机构 {len(orgs)} 个；新建需求 {created['needs']} 条、成果 {created['results']} 条、"
+            f"专家 {created['experts']} 位"
+        )
+        self.stdout.write(f"演示账号密码：{settings.DEMO_PASSWORD}")
         for username, display_name, _org, role in demo.DEMO_USERS:
             self.stdout.write(f"  {username:<18} {display_name}  {role}")

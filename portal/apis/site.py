@@ -26,6 +26,9 @@ class TokenObtainApi(APIView):
         username = serializers.CharField()
         password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
 
+        class Meta:
+            ref_name = "TokenObtainInput"
+
     @extend_schema(
         request=InputSerializer,
         responses=inline_serializer("TokenOutput", {"token": serializers.CharField()}),
@@ -57,6 +60,9 @@ class MeApi(APIView):
         role = serializers.CharField()
         organization = serializers.CharField(allow_null=True)
         organization_verified = serializers.BooleanField(allow_null=True)
+
+        class Meta:
+            ref_name = "Me"
 
     @extend_schema(responses=OutputSerializer)
     def get(self, request: Request) -> Response:

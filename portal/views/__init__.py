@@ -10,8 +10,11 @@ from portal.health import health_report
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    from portal.selectors import register_stats
+
     context = {
         "organization_count": Organization.objects.filter(is_verified=True).count(),
+        "register_stats": register_stats(),
     }
     return render(request, "portal/home.html", context)
 

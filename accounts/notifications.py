@@ -1,0 +1,114 @@
+"""In-site notifications (站内通知) and their e-mail copies: services and selectors.
+
+``notify`` is the one way to tell a user about an event. It is idempotent per
+(user, event_key): a second call for the same event changes nothing and sends no second
+e-mail, so callers (services, retried tasks) may call it freely.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from accounts.models import Notification, User
+
+logger = logging.getLogger(__name__)
+
+
+def _send_email(notification_id: int) -> None:
+    """Send the e-mail copy once; the emailed_at claim keeps a re-run from sending twice."""
+    notification = Notification.objects.select_related("user").filter(pk=notification_id).first()
+    if notification is None or not notification.user.email:
+        return
+    claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
+        emailed_at=timezone.now()
+    )
+    if not claimed:
+        return
+    body = notification.body
+    if notification.url:
+        base = getattr(settings, "SITE_URL", "").rstrip("/")
+        body = f"{body}\n\n{base}{notification.url}"
+    try:
+        send_mail(
+            subject=notification.subject,
+            message=body,
+            from_email=None,
+            recipient_list=[notification.user.email],
+        )
+    except Exception:
+        # The in-site notice stands; a mail server outage must not break the workflow.
+        logger.exception("Notification e-mail %s failed", notification_id)
+        Notification.objects.filter(pk=notification_id).update(emailed_at=None)
+
+
+@transaction.atomic
+def notify(
+    *, user: User, event_key: str, subject: str, body: str = "", url: str = ""
+) -> Notification | None:
+    """Create the notice for this (user, event) and e-mail it after commit.
+
+    Returns the new notification, or None when the user was already told of this event.
+    """
+    if Notification.objects.filter(user=user, event_key=event_key).exists():
+        return None
+    notification = Notification(
+        user=user, event_key=event_key, subject=subject[:200], body=body, url=url
+    )
+    notification.full_clean()
+    try:
+        with transaction.atomic():
+            notification.save()
+    except IntegrityError:
+        # Another process told this user of this event a moment ago.
+        return None
+    transaction.on_commit(lambda: _send_email(notification.pk))
+    return notification
+
+
+def notify_from_template(
+    *, user: User, event_key: str, template: str, context: dict[str, Any], url: str = ""
+) -> Notification | None:
+    """``notify`` with subject and body rendered from templates/emails/<template>-*.txt."""
+    context = {**context, "user": user, "url": url, "SITE_NAME": settings.SITE_NAME}
+    subject = render_to_string(f"emails/{template}-subject.txt", context).strip()
+    subject = " ".join(subject.split())
+    body = render_to_string(f"emails/{template}-body.txt", context).strip()
+    return notify(user=user, event_key=event_key, subject=subject, body=body, url=url)
+
+
+@transaction.atomic
+def notification_mark_read(*, user: User, notification_id: int) -> Notification:
+    """Mark one of the user's own notices read (others' notices: PermissionDenied)."""
+    notification = Notification.objects.filter(pk=notification_id).first()
+    if notification is None or notification.user_id != user.pk:
+        raise PermissionDenied
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+@transaction.atomic
+def notification_mark_all_read(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def notification_list_for(*, user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def notification_unread_count(*, user: User) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()

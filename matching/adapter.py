@@ -1,0 +1,110 @@
+"""The one place the Django side touches the pure engine (text, index, scoring, engine).
+
+Services, tasks and views import the engine only through these functions, so a change of
+the engine's API changes this file and nothing else. No ORM here either.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
+
+from matching import engine, text
+from matching.facts import Facts
+from matching.index import SparseIndex
+from matching.scoring import DEFAULT_WEIGHTS, WEIGHT_DOCS, Weights, weights_from
+from matching.text import TermStats
+
+__all__ = [
+    "DEFAULT_WEIGHTS",
+    "WEIGHT_DOCS",
+    "EngineMatch",
+    "Facts",
+    "SparseIndex",
+    "TermStats",
+    "Weights",
+    "add_user_terms",
+    "analyze",
+    "build_index",
+    "facts_from_json",
+    "facts_to_json",
+    "load_tokenizer",
+    "recommend",
+    "stats_from_json",
+    "stats_to_json",
+    "token_count",
+    "weights_from",
+]
+
+EngineMatch = engine.Match
+
+
+def load_tokenizer() -> None:
+    """Load jieba once in this process (idempotent; call before a worker forks)."""
+    text.load()
+
+
+def add_user_terms(terms: Iterable[str]) -> None:
+    """Domain terms that must come out of the tokeniser as one token."""
+    text.add_user_terms(terms)
+
+
+def analyze(*, title: str, keywords: Iterable[str], body: str) -> TermStats:
+    """Per-field term statistics of one document (the only tokenisation a document gets)."""
+    return text.term_stats(title=title, keywords=list(keywords), body=body)
+
+
+def stats_to_json(stats: TermStats) -> dict[str, dict[str, int]]:
+    return stats.to_dict()
+
+
+def stats_from_json(data: Mapping[str, Mapping[str, int]] | None) -> TermStats:
+    return TermStats.from_dict({k: dict(v) for k, v in (data or {}).items()})
+
+
+def token_count(stats: TermStats) -> int:
+    """Single tokens in the document (phrase terms, which hold a space, are not counted)."""
+    return sum(
+        count
+        for counts in stats.fields.values()
+        for term, count in counts.items()
+        if text.PHRASE_SEP not in term
+    )
+
+
+def facts_to_json(facts: Facts) -> dict[str, Any]:
+    data = dataclasses.asdict(facts)
+    data["fields"] = list(facts.fields)
+    data["cooperation"] = list(facts.cooperation)
+    return data
+
+
+def facts_from_json(data: Mapping[str, Any] | None) -> Facts | None:
+    if not data:
+        return None
+    known = {f.name for f in dataclasses.fields(Facts)}
+    values = {k: v for k, v in data.items() if k in known}
+    for key in ("fields", "cooperation"):
+        if key in values:
+            values[key] = tuple(values[key] or ())
+    return Facts(**values)
+
+
+def build_index(docs: Iterable[tuple[str, TermStats, Facts | None]]) -> SparseIndex:
+    return SparseIndex.build(docs)
+
+
+def recommend(
+    index: SparseIndex,
+    query: TermStats,
+    *,
+    facts: Facts | None,
+    k: int,
+    weights: Weights | Mapping[str, Any] | None = None,
+    exclude: Collection[str] = (),
+) -> list[engine.Match]:
+    """Top-k of ``index`` for one query document, best first, each with its explanation."""
+    if len(index) == 0:
+        return []
+    return engine.recommend(index, query, facts=facts, k=k, weights=weights, exclude=exclude)

@@ -1,0 +1,485 @@
+"""Browser pages of the match workflow: review queue, pair page, pipeline, follow-ups,
+"需跟进", dashboard, public statistics. Each view fetches through a scoped selector first,
+then calls a service and redirects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import User
+from matching import followups, scoping, stats, workflow
+from matching import workflow_selectors as sel
+from matching.explain import explanation_summary
+from matching.models import MatchSide, MatchStatus
+from matching.stats_export import stats_tables, tables_to_xlsx
+from matching.workflow_forms import (
+    AdvanceForm,
+    BulkForm,
+    FollowUpForm,
+    ManualMatchForm,
+    QueueFilterForm,
+    RejectForm,
+    RespondForm,
+)
+from portal.models import Expert, Need, PostingStatus, Result
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _staff(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    if scoping.jurisdiction_of(user) is None:
+        raise PermissionDenied
+    return user
+
+
+def _error_text(exc: ValidationError | PermissionDenied) -> str:
+    if isinstance(exc, ValidationError):
+        return "；".join(exc.messages)
+    return str(exc) or _("您无权执行此操作。")
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponse:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(default)
+
+
+def _apply_errors(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, field_messages in exc.message_dict.items():
+            target = field if field in form.fields else None
+            for message in field_messages:
+                form.add_error(target, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+# ------------------------------------------------------------------------- review queue
+
+
+@login_required
+@require_GET
+def review_queue(request: HttpRequest) -> HttpResponse:
+    user = _staff(request)
+    filters = QueueFilterForm(request.GET or None)
+    qs = sel.match_review_queue(user=user, **filters.queue_kwargs())
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    for match in page:
+        match.summary = explanation_summary(match.explanation)  # type: ignore[attr-defined]
+        match.offer = workflow.offer_of(match)  # type: ignore[attr-defined]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "matching/review_queue.html",
+        {
+            "filters": filters,
+            "page": page,
+            "query": query.urlencode(),
+            "reject_form": RejectForm(),
+            "bulk_form": BulkForm(),
+            "total": page.paginator.count,
+        },
+    )
+
+
+@login_required
+@require_POST
+def match_approve_view(request: HttpRequest, match_id: int) -> HttpResponse:
+    user = _staff(request)
+    sel.get_match_for_user(user=user, match_id=match_id)
+    try:
+        _match, changed = workflow.match_approve(match_id=match_id, user=user)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        if changed:
+            messages.success(request, _("已批准，已通知对接双方。"))
+        else:
+            messages.info(request, _("该推荐已处理过，未做更改。"))
+    return _back(request, reverse("matching:match-detail", args=[match_id]))
+
+
+@login_required
+@require_POST
+def match_reject_view(request: HttpRequest, match_id: int) -> HttpResponse:
+    user = _staff(request)
+    sel.get_match_for_user(user=user, match_id=match_id)
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择否决原因。"))
+        return _back(request, reverse("matching:match-detail", args=[match_id]))
+    try:
+        _match, changed = workflow.match_reject(
+            match_id=match_id,
+            user=user,
+            reason_code=form.cleaned_data["reason_code"],
+            reason_text=form.cleaned_data["reason_text"],
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        if changed:
+            messages.success(request, _("已否决。"))
+        else:
+            messages.info(request, _("该推荐已处理过，未做更改。"))
+    return _back(request, reverse("matching:match-detail", args=[match_id]))
+
+
+@login_required
+@require_POST
+def match_bulk_view(request: HttpRequest) -> HttpResponse:
+    user = _staff(request)
+    form = BulkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请先勾选要处理的推荐。"))
+        return _back(request, reverse("matching:review-queue"))
+    data = form.cleaned_data
+    try:
+        outcome = workflow.match_bulk_decide(
+            match_ids=data["ids"],
+            user=user,
+            approve=data["action"] == "approve",
+            reason_code=data["reason_code"],
+            reason_text=data["reason_text"],
+        )
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(
+            request,
+            _("已处理 %(changed)s 条；%(unchanged)s 条此前已处理；%(refused)s 条无权处理。")
+            % {
+                "changed": outcome.changed,
+                "unchanged": outcome.unchanged,
+                "refused": outcome.refused,
+            },
+        )
+    return _back(request, reverse("matching:review-queue"))
+
+
+# ------------------------------------------------------------------------- manual matches
+
+
+def _search_postings(user: User, kind: str, query: str) -> list[Any]:
+    model: Any = {"need": Need, "result": Result, "expert": Expert}[kind]
+    qs = model.objects.filter(status=PostingStatus.PUBLISHED).select_related("organization")
+    if kind == "need":
+        # The need side is what the bureau brokers: its own region's needs.
+        qs = scoping.scope_by_region(qs, user)
+    if query:
+        name = "name" if kind == "expert" else "title"
+        cond = Q(**{f"{name}__icontains": query}) | Q(keywords__icontains=query)
+        cond |= Q(organization__name__icontains=query)
+        if query.isdigit():
+            cond |= Q(pk=int(query))
+        qs = qs.filter(cond)
+    return list(qs.order_by("-published_at", "-pk")[:10])
+
+
+@login_required
+@require_GET
+def posting_search(request: HttpRequest) -> HttpResponse:
+    """htmx: search-as-you-type for the manual match form; returns radio options."""
+    user = _staff(request)
+    kind = request.GET.get("kind") or request.GET.get("offer_kind") or "need"
+    if kind not in ("need", "result", "expert"):
+        raise Http404
+    query = (request.GET.get("q") or "").strip()[:50]
+    name = "need" if kind == "need" else "offer"
+    return render(
+        request,
+        "matching/partials/posting_options.html",
+        {"items": _search_postings(user, kind, query), "name": name, "kind": kind},
+    )
+
+
+@login_required
+def match_manual(request: HttpRequest) -> HttpResponse:
+    user = _staff(request)
+    form = ManualMatchForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            match = workflow.match_create_manual(
+                user=user,
+                need_id=data["need"],
+                result_id=data["offer"] if data["offer_kind"] == "result" else None,
+                expert_id=data["offer"] if data["offer_kind"] == "expert" else None,
+                note=data["note"],
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            if isinstance(exc, ValidationError):
+                _apply_errors(form, exc)
+            else:
+                form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, _("已添加对接并通知双方。"))
+            return redirect("matching:match-detail", match_id=match.pk)
+    return render(request, "matching/match_manual.html", {"form": form})
+
+
+# ------------------------------------------------------------------------- pair page
+
+
+def _stage_choices(match: Any) -> list[tuple[str, str]]:
+    targets = workflow.allowed_targets(match.status, workflow.STAFF)
+    hidden = {MatchStatus.APPROVED, MatchStatus.REJECTED}
+    return [(t, str(MatchStatus(t).label)) for t in targets if t not in hidden]
+
+
+@login_required
+@require_GET
+def match_detail(request: HttpRequest, match_id: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    match = sel.get_match_for_user(user=user, match_id=match_id)
+    return _render_detail(request, match)
+
+
+def _render_detail(request: HttpRequest, match: Any, **forms: Any) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    is_staff = scoping.match_in_jurisdiction(user, match)
+    side = workflow.user_side(match, user)
+    offer = workflow.offer_of(match)
+    responses = {r.side: r for r in match.responses.select_related("responded_by")}
+    from portal.access import can_see_contact, hidden_fields
+
+    case = getattr(match, "case", None)
+    context = {
+        "match": match,
+        "offer": offer,
+        "offer_kind": "result" if match.result_id else "expert",
+        "case": case,
+        "is_staff": is_staff,
+        "side": side,
+        "side_label": MatchSide(side).label if side else "",
+        "need_response": responses.get(MatchSide.NEED),
+        "offer_response": responses.get(MatchSide.OFFER),
+        "my_response": responses.get(side) if side else None,
+        "need_contact": sel.contact_of(match.need) if can_see_contact(user, match.need) else None,
+        "offer_contact": sel.contact_of(offer) if can_see_contact(user, offer) else None,
+        "need_hidden": hidden_fields(user, match.need),
+        "offer_hidden": hidden_fields(user, offer),
+        "summary": explanation_summary(match.explanation),
+        "transitions": match.transitions.select_related("by"),
+        "followups": match.followups.select_related("by") if is_staff else [],
+        "decisions": match.decisions.select_related("decided_by") if is_staff else [],
+        "reject_form": forms.get("reject_form") or RejectForm(),
+        "respond_form": forms.get("respond_form") or RespondForm(),
+        "advance_form": forms.get("advance_form") or AdvanceForm(stages=_stage_choices(match)),
+        "followup_form": forms.get("followup_form")
+        or FollowUpForm(initial={"date": timezone.localdate()}),
+        "can_follow_up": is_staff and match.status in workflow.OPEN_STAGES,
+        "can_respond": match.status == MatchStatus.APPROVED,
+    }
+    status = 400 if forms else 200
+    return render(request, "matching/match_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def match_respond_view(request: HttpRequest, match_id: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    match = sel.get_match_for_user(user=user, match_id=match_id)
+    form = RespondForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, match, respond_form=form)
+    try:
+        response = workflow.match_respond(
+            match_id=match_id,
+            user=user,
+            accept=form.cleaned_data["accept"],
+            reason=form.cleaned_data["reason"],
+            side=form.cleaned_data["side"] or None,
+        )
+    except PermissionDenied:
+        raise
+    except ValidationError as exc:
+        _apply_errors(form, exc)
+        return _render_detail(request, match, respond_form=form)
+    if response.accepted:
+        messages.success(request, _("您已同意对接。双方均同意后将展示对方联系方式。"))
+    else:
+        messages.info(request, _("您已谢绝该对接。"))
+    return redirect("matching:match-detail", match_id=match_id)
+
+
+@login_required
+@require_POST
+def match_advance_view(request: HttpRequest, match_id: int) -> HttpResponse:
+    user = _staff(request)
+    match = sel.get_match_for_user(user=user, match_id=match_id)
+    form = AdvanceForm(request.POST, stages=[(s, s) for s in MatchStatus.values])
+    if not form.is_valid():
+        return _render_detail(request, match, advance_form=form)
+    data = form.cleaned_data
+    try:
+        workflow.match_advance(
+            match_id=match_id,
+            user=user,
+            stage=data["stage"],
+            note=data["note"],
+            contract_amount=data["contract_amount"],
+            contract_date=data["contract_date"],
+            contract_type=data["contract_type"],
+            contract_reg_no=data["contract_reg_no"],
+            landed_summary=data["landed_summary"],
+            landed_date=data["landed_date"],
+        )
+    except ValidationError as exc:
+        form.fields["stage"].choices = _stage_choices(match)  # type: ignore[attr-defined]
+        _apply_errors(form, exc)
+        return _render_detail(request, match, advance_form=form)
+    messages.success(
+        request, _("已变更为“%(stage)s”。") % {"stage": MatchStatus(data["stage"]).label}
+    )
+    return redirect("matching:match-detail", match_id=match_id)
+
+
+@login_required
+@require_POST
+def followup_create_view(request: HttpRequest, match_id: int) -> HttpResponse:
+    user = _staff(request)
+    match = sel.get_match_for_user(user=user, match_id=match_id)
+    form = FollowUpForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, match, followup_form=form)
+    data = form.cleaned_data
+    try:
+        followups.followup_create(match_id=match_id, user=user, **data)
+    except ValidationError as exc:
+        _apply_errors(form, exc)
+        return _render_detail(request, match, followup_form=form)
+    messages.success(request, _("已记录跟进。"))
+    return redirect("matching:match-detail", match_id=match_id)
+
+
+# ------------------------------------------------------------------------- lists
+
+
+@login_required
+@require_GET
+def match_list(request: HttpRequest) -> HttpResponse:
+    """Staff: the pipeline of their jurisdiction; parties: "我的对接"."""
+    user: User = request.user  # type: ignore[assignment]
+    status = request.GET.get("status", "")
+    qs = sel.match_filter(
+        sel.match_list_visible_to(user=user).exclude(status=MatchStatus.SUGGESTED),
+        status=status,
+        direction=request.GET.get("direction", ""),
+    ).order_by("-updated_at", "-id")
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    for match in page:
+        match.offer = workflow.offer_of(match)  # type: ignore[attr-defined]
+    stages = [(s, label) for s, label in MatchStatus.choices if s != MatchStatus.SUGGESTED]
+    return render(
+        request,
+        "matching/match_list.html",
+        {"page": page, "status": status, "stages": stages, "is_staff": user.is_bureau_staff},
+    )
+
+
+@login_required
+@require_GET
+def due_list(request: HttpRequest) -> HttpResponse:
+    user = _staff(request)
+    matches = list(sel.match_list_due_for(user=user)[:200])
+    today = timezone.localdate()
+    for match in matches:
+        match.offer = workflow.offer_of(match)  # type: ignore[attr-defined]
+        match.overdue = bool(  # type: ignore[attr-defined]
+            match.case.next_contact_date and match.case.next_contact_date < today
+        )
+        match.idle_days = (timezone.now() - match.case.last_activity_at).days  # type: ignore[attr-defined]
+    return render(
+        request,
+        "matching/due_list.html",
+        {"matches": matches, "idle_limit": followups.idle_days()},
+    )
+
+
+# ------------------------------------------------------------------------- dashboards
+
+
+def _chart_data(figures: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "by_field": figures["by_field"],
+        "by_region": figures["by_region"],
+        "by_month": figures["by_month"],
+        "funnel": figures.get("funnel", []),
+        "by_stage": figures.get("by_stage", []),
+        # Series names for the charts (the JS holds no UI text of its own).
+        "labels": {
+            "needs": _("技术需求"),
+            "results": _("科技成果"),
+            "experts": _("科技专家"),
+            "signed": _("签约项目"),
+            "contract_value": _("合同金额(万元)"),
+            "count": _("数量"),
+        },
+    }
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = _staff(request)
+    figures = stats.stats_for(user=user)
+    return render(
+        request,
+        "matching/dashboard.html",
+        {
+            "figures": figures,
+            "totals": figures["totals"],
+            "tables": stats_tables(figures),
+            "chart_data": _chart_data(figures),
+            "export_base": reverse("matching:dashboard-export", args=["all"]),
+        },
+    )
+
+
+@login_required
+@require_GET
+def dashboard_export(request: HttpRequest, table: str) -> HttpResponse:
+    user = _staff(request)
+    tables = stats_tables(stats.stats_for(user=user))
+    if table != "all":
+        tables = [t for t in tables if t.key == table]
+        if not tables:
+            raise Http404
+    response = HttpResponse(tables_to_xlsx(tables), content_type=XLSX)
+    name = f"duijie-stats-{table}-{timezone.localdate():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_GET
+def public_statistics(request: HttpRequest) -> HttpResponse:
+    figures = stats.stats_for(user=None)
+    return render(
+        request,
+        "matching/statistics.html",
+        {
+            "figures": figures,
+            "totals": figures["totals"],
+            "tables": stats_tables(figures),
+            "chart_data": _chart_data(figures),
+            "json_url": reverse("api:stats"),
+        },
+    )

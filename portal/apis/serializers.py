@@ -1,0 +1,220 @@
+"""Serializers of the register API: types in and out only; rules live in the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from portal import access
+from portal.models import CooperationMode, Expert, IPType, MaturityLevel, Need, TechField
+from portal.services.postings import SPECS
+
+
+def _codes(model: Any, label: str) -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(
+        many=True,
+        slug_field="code",
+        queryset=model.objects.filter(is_active=True),
+        required=False,
+        error_messages={
+            "does_not_exist": _("%(label)s代码“{value}”不存在。") % {"label": label},
+            "invalid": _("%(label)s代码无效。") % {"label": label},
+        },
+    )
+
+
+def _code(model: Any, label: str) -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=model.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        error_messages={"does_not_exist": _("%(label)s代码“{value}”不存在。") % {"label": label}},
+    )
+
+
+class CodeNameSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class OrganizationRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class AttachmentRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="original_name")
+    size = serializers.IntegerField()
+    mime_type = serializers.CharField()
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, obj: Any) -> str:
+        return reverse("registers:attachment-download", args=[obj.pk])
+
+
+class PostingOutputSerializer(serializers.Serializer):
+    """Common output; fields the viewer may not see come back as null (listed in hidden)."""
+
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    status_display = serializers.CharField(source="get_status_display")
+    fields = CodeNameSerializer(many=True, source="fields.all")
+    keywords = serializers.CharField()
+    region_code = serializers.CharField()
+    region_name = serializers.CharField()
+    cooperation_modes = CodeNameSerializer(many=True, source="cooperation_modes.all")
+    organization = OrganizationRefSerializer(allow_null=True)
+    contact_name = serializers.CharField(allow_null=True)
+    contact_phone = serializers.CharField(allow_null=True)
+    contact_email = serializers.CharField(allow_null=True)
+    published_at = serializers.DateTimeField(allow_null=True)
+    last_confirmed_at = serializers.DateTimeField(allow_null=True)
+    needs_reconfirm = serializers.BooleanField()
+    reject_reason = serializers.CharField()
+    attachments = serializers.SerializerMethodField()
+    hidden = serializers.SerializerMethodField()
+
+    @extend_schema_field(AttachmentRefSerializer(many=True))
+    def get_attachments(self, obj: Any) -> list[dict[str, Any]]:
+        if "attachments" in self._hidden(obj):
+            return []
+        return AttachmentRefSerializer(obj.attachments.all(), many=True).data  # type: ignore[return-value]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_hidden(self, obj: Any) -> list[str]:
+        return sorted(self._hidden(obj))
+
+    def _hidden(self, obj: Any) -> frozenset[str]:
+        cache = self.context.setdefault("_hidden", {})
+        key = (type(obj).__name__, obj.pk)
+        if key not in cache:
+            cache[key] = access.hidden_fields(self.context.get("user"), obj)
+        return cache[key]  # type: ignore[no-any-return]
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        hidden = self._hidden(instance)
+        for name in hidden:
+            if name in data and name != "attachments":
+                data[name] = None
+        if hidden or not access.can_view_all(self.context.get("user"), instance):
+            data["reject_reason"] = ""
+        return data
+
+
+class NeedOutputSerializer(PostingOutputSerializer):
+    title = serializers.CharField()
+    description = serializers.CharField(allow_null=True)
+    budget_min = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    budget_max = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    expected_maturity = CodeNameSerializer(allow_null=True)
+    deadline = serializers.DateField(allow_null=True)
+    confidential_fields = serializers.ListField(child=serializers.CharField())
+
+
+class ResultOutputSerializer(PostingOutputSerializer):
+    title = serializers.CharField()
+    summary = serializers.CharField()
+    maturity = CodeNameSerializer(allow_null=True)
+    trl = serializers.IntegerField(allow_null=True)
+    ip_types = CodeNameSerializer(many=True, source="ip_types.all")
+    patent_numbers = serializers.CharField()
+    asking_price = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    team = serializers.CharField()
+    institution_name = serializers.CharField()
+
+
+class ExpertOutputSerializer(PostingOutputSerializer):
+    name = serializers.CharField()
+    title = serializers.ChoiceField(choices=Expert.Title.choices)
+    title_display = serializers.CharField(source="get_title_display")
+    institution_name = serializers.CharField()
+    biography = serializers.CharField()
+    representative_results = serializers.CharField()
+    capacity = serializers.IntegerField()
+    willing_commissioner = serializers.BooleanField()
+
+
+class PostingInputSerializer(serializers.Serializer):
+    fields = _codes(TechField, _("技术领域"))
+    keywords = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    region_code = serializers.CharField(max_length=6)
+    cooperation_modes = _codes(CooperationMode, _("合作方式"))
+    contact_name = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    contact_phone = serializers.CharField(required=False, allow_blank=True, max_length=11)
+    contact_email = serializers.EmailField(required=False, allow_blank=True)
+
+
+class NeedInputSerializer(PostingInputSerializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=20000)
+    budget_min = serializers.DecimalField(
+        max_digits=12, decimal_places=2, required=False, allow_null=True
+    )
+    budget_max = serializers.DecimalField(
+        max_digits=12, decimal_places=2, required=False, allow_null=True
+    )
+    expected_maturity = _code(MaturityLevel, _("成熟度"))
+    deadline = serializers.DateField(required=False, allow_null=True)
+    confidential_fields = serializers.ListField(
+        child=serializers.ChoiceField(choices=[k for k, _label in Need.CONFIDENTIAL_CHOICES]),
+        required=False,
+    )
+    submit = serializers.BooleanField(required=False, default=False, write_only=True)
+
+
+class ResultInputSerializer(PostingInputSerializer):
+    title = serializers.CharField(max_length=200)
+    summary = serializers.CharField(max_length=20000)
+    maturity = _code(MaturityLevel, _("成熟度"))
+    trl = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=9)
+    ip_types = _codes(IPType, _("知识产权类型"))
+    patent_numbers = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    asking_price = serializers.DecimalField(
+        max_digits=12, decimal_places=2, required=False, allow_null=True
+    )
+    team = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    institution_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    submit = serializers.BooleanField(required=False, default=False, write_only=True)
+
+
+class ExpertInputSerializer(PostingInputSerializer):
+    name = serializers.CharField(max_length=50)
+    title = serializers.ChoiceField(choices=Expert.Title.choices)
+    institution_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    biography = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    representative_results = serializers.CharField(
+        required=False, allow_blank=True, max_length=20000
+    )
+    capacity = serializers.IntegerField(required=False, min_value=0, max_value=50)
+    willing_commissioner = serializers.BooleanField(required=False)
+    submit = serializers.BooleanField(required=False, default=False, write_only=True)
+
+
+class RejectInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+OUTPUT_SERIALIZERS: dict[str, type[PostingOutputSerializer]] = {
+    "need": NeedOutputSerializer,
+    "result": ResultOutputSerializer,
+    "expert": ExpertOutputSerializer,
+}
+INPUT_SERIALIZERS: dict[str, type[PostingInputSerializer]] = {
+    "need": NeedInputSerializer,
+    "result": ResultInputSerializer,
+    "expert": ExpertInputSerializer,
+}
+
+
+def service_data(kind: str, validated: dict[str, Any]) -> dict[str, Any]:
+    """Validated input restricted to the fields the services accept."""
+    spec = SPECS[kind]
+    allowed = set(spec.scalar_fields) | set(spec.m2m_fields)
+    return {k: v for k, v in validated.items() if k in allowed}

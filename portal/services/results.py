@@ -1,0 +1,48 @@
+"""Operations on the result register; the shared lifecycle lives in portal.services.postings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from portal.models import Result
+from portal.services import postings
+
+if TYPE_CHECKING:
+    from accounts.models import Organization, User
+
+
+def result_create(
+    *,
+    by: User,
+    data: Mapping[str, Any],
+    organization: Organization | None = None,
+    submit: bool = False,
+) -> Result:
+    return postings.posting_create(  # type: ignore[no-any-return]
+        kind="result", by=by, data=data, organization=organization, submit=submit
+    )
+
+
+def result_update(*, result: Result, by: User, data: Mapping[str, Any]) -> Result:
+    return postings.posting_update(posting=result, by=by, data=data)  # type: ignore[no-any-return]
+
+
+def result_submit(*, result: Result, by: User) -> Result:
+    return postings.posting_submit(posting=result, by=by)  # type: ignore[no-any-return]
+
+
+def result_approve(*, result: Result, by: User) -> Result:
+    return postings.posting_approve(posting=result, by=by)  # type: ignore[no-any-return]
+
+
+def result_reject(*, result: Result, by: User, reason: str) -> Result:
+    return postings.posting_reject(posting=result, by=by, reason=reason)  # type: ignore[no-any-return]
+
+
+def result_close(*, result: Result, by: User) -> Result:
+    return postings.posting_close(posting=result, by=by)  # type: ignore[no-any-return]
+
+
+def result_confirm(*, result: Result, by: User) -> Result:
+    return postings.posting_confirm(posting=result, by=by)  # type: ignore[no-any-return]

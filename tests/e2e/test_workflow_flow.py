@@ -1,0 +1,118 @@
+"""Issue 5 done-when, in the browser: approve → both accept from the inbox → contacts shown →
+visit logged → intention → signed, and the dashboard's signed count and value move."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from matching import services
+from matching.models import Match, MatchStatus
+from tests.e2e.conftest import login
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _switch_user(page: object, username: str) -> None:
+    page.context.clear_cookies()  # type: ignore[attr-defined]
+    login(page, username)
+
+
+def _number(page: object, selector: str) -> Decimal:
+    return Decimal(page.inner_text(selector).strip())  # type: ignore[attr-defined]
+
+
+def _demo_pair() -> Match:
+    """A suggestion pairing a need of demo_enterprise's company with a result of
+    demo_researcher's university (either direction), best score first."""
+    match = (
+        Match.objects.filter(
+            status=MatchStatus.SUGGESTED,
+            need__organization__name="山东齐鲁新材料科技有限公司",
+            result__organization__name="山东大学",
+        )
+        .order_by("-score", "id")
+        .first()
+    )
+    assert match is not None, "seed_demo should produce suggestions for the demo need"
+    return match
+
+
+def test_staff_broker_a_pair_from_suggestion_to_signed(page: object) -> None:
+    # Earlier browser tests flushed the database under this process's cached index, whose
+    # version numbers then restart; drop it so seed_demo's postings are matched afresh.
+    services.index_cache_clear()
+    call_command("seed_demo")
+    match = _demo_pair()
+    base = page.base_url  # type: ignore[attr-defined]
+    pair_url = f"{base}/matching/pairs/{match.pk}/"
+
+    login(page, "demo_staff")
+    page.goto(f"{base}/matching/dashboard/")  # type: ignore[attr-defined]
+    signed_before = _number(page, "#stat-signed")
+    value_before = _number(page, "#stat-contract-value")
+    assert page.locator("#chart-funnel canvas").count() == 1  # type: ignore[attr-defined]
+
+    # Staff approve the suggestion for the demo need.
+    page.goto(pair_url)  # type: ignore[attr-defined]
+    assert match.need.title in page.inner_text("#need-side")  # type: ignore[attr-defined]
+    page.click("#approve-button")  # type: ignore[attr-defined]
+    page.wait_for_load_state()  # type: ignore[attr-defined]
+    assert "已审核" in page.inner_text("#match-status")  # type: ignore[attr-defined]
+
+    # Each side accepts from their inbox; before both did, no contact details are shown.
+    for username in ("demo_enterprise", "demo_researcher"):
+        _switch_user(page, username)
+        assert page.locator("#nav-unread-count").count() == 1  # type: ignore[attr-defined]
+        page.goto(f"{base}/accounts/notifications/")  # type: ignore[attr-defined]
+        page.click("#notification-list a:has-text('对接')")  # type: ignore[attr-defined]
+        page.wait_for_load_state()  # type: ignore[attr-defined]
+        assert page.url.rstrip("/").endswith(f"/matching/pairs/{match.pk}")  # type: ignore[attr-defined]
+        other = "#offer-contact" if username == "demo_enterprise" else "#need-contact"
+        assert "双方均同意对接后展示" in page.inner_text(other)  # type: ignore[attr-defined]
+        page.click("#accept-button")  # type: ignore[attr-defined]
+        page.wait_for_load_state()  # type: ignore[attr-defined]
+
+    # Both accepted: each now sees the other's contact details.
+    match.refresh_from_db()
+    need_phone = match.need.contact_phone or match.need.organization.contact_phone
+    assert match.result is not None
+    result_phone = match.result.contact_phone or match.result.organization.contact_phone
+    assert "已联系" in page.inner_text("#match-status")  # type: ignore[attr-defined]
+    assert need_phone in page.inner_text("#need-contact")  # type: ignore[attr-defined]
+    _switch_user(page, "demo_enterprise")
+    page.goto(pair_url)  # type: ignore[attr-defined]
+    assert result_phone in page.inner_text("#offer-contact")  # type: ignore[attr-defined]
+
+    # Staff log a visit, move the pair to intention, then signed with an amount.
+    _switch_user(page, "demo_staff")
+    page.goto(pair_url)  # type: ignore[attr-defined]
+    page.select_option("#followup-form select[name=channel]", "visit")  # type: ignore[attr-defined]
+    page.fill("#followup-form textarea[name=summary]", "走访企业车间，双方技术人员现场交流。")  # type: ignore[attr-defined]
+    page.click("#followup-form button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_load_state()  # type: ignore[attr-defined]
+    assert "走访企业车间" in page.inner_text("#followups")  # type: ignore[attr-defined]
+
+    page.select_option("#advance-form select[name=stage]", "intention")  # type: ignore[attr-defined]
+    page.click("#advance-form button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_load_state()  # type: ignore[attr-defined]
+    assert "达成意向" in page.inner_text("#match-status")  # type: ignore[attr-defined]
+
+    page.select_option("#advance-form select[name=stage]", "signed")  # type: ignore[attr-defined]
+    page.fill("#advance-form input[name=contract_amount]", "150")  # type: ignore[attr-defined]
+    from django.utils import timezone
+
+    page.fill("#advance-form input[name=contract_date]", timezone.localdate().isoformat())  # type: ignore[attr-defined]
+    page.select_option("#advance-form select[name=contract_type]", "development")  # type: ignore[attr-defined]
+    page.click("#advance-form button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_load_state()  # type: ignore[attr-defined]
+    assert "已签约" in page.inner_text("#match-status")  # type: ignore[attr-defined]
+    assert "150" in page.inner_text("#contract-box")  # type: ignore[attr-defined]
+    history = page.inner_text("#history")  # type: ignore[attr-defined]
+    assert "达成意向 → 已签约" in history
+
+    page.goto(f"{base}/matching/dashboard/")  # type: ignore[attr-defined]
+    assert _number(page, "#stat-signed") == signed_before + 1
+    assert _number(page, "#stat-contract-value") == value_before + 150

@@ -1,0 +1,233 @@
+from __future__ import annotations
+
+from typing import Any
+from unittest import mock
+
+import pytest
+
+from matching import adapter, services
+from matching.models import DocumentTerms, IndexState, Match, MatchDirection, MatchStatus
+from portal.models import PostingStatus
+from tests.matching.factories import (
+    SOLAR_EXPERT,
+    SOLAR_NEED,
+    SOLAR_RESULT,
+    WATER_EXPERT,
+    WATER_RESULT,
+    ExpertFactory,
+    NeedFactory,
+    ResultFactory,
+    fresh_index_cache,  # noqa: F401 - autouse fixture
+    maturity,
+    publish,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def corpus() -> dict[str, Any]:
+    solar = ResultFactory(**SOLAR_RESULT, field_codes=["0601"], maturity=maturity("pilot"))
+    water = ResultFactory(**WATER_RESULT, field_codes=["0701"])
+    solar_expert = ExpertFactory(**SOLAR_EXPERT, field_codes=["0601"])
+    water_expert = ExpertFactory(**WATER_EXPERT)
+    for kind, obj in [
+        ("result", solar),
+        ("result", water),
+        ("expert", solar_expert),
+        ("expert", water_expert),
+    ]:
+        services.document_index(kind=kind, pk=obj.pk)
+    return {
+        "solar": solar,
+        "water": water,
+        "solar_expert": solar_expert,
+        "water_expert": water_expert,
+    }
+
+
+def test_a_published_need_gets_suggested_results_and_experts_with_explanations(
+    corpus: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    need = NeedFactory(**SOLAR_NEED, field_codes=["0601"], expected_maturity=maturity("pilot"))
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(need, "need")
+
+    results = Match.objects.filter(need=need, direction=MatchDirection.NEED_RESULT)
+    experts = Match.objects.filter(need=need, direction=MatchDirection.NEED_EXPERT)
+    assert results.first().result == corpus["solar"]
+    assert experts.first().expert == corpus["solar_expert"]
+    top = results.first()
+    assert top.status == MatchStatus.SUGGESTED
+    assert top.rank == 1
+    terms = [t["term"] for t in top.explanation["terms"]]
+    assert "钙钛矿" in terms
+    assert top.explanation["factors"]["field"]["value"] == 1.0
+    assert top.explanation["factors"]["maturity"]["value"] == 1.0
+    # the water result shares nothing with the need
+    assert not results.filter(result=corpus["water"]).exists()
+    row = DocumentTerms.objects.get(kind="need", object_id=need.pk)
+    assert row.is_active
+    assert not row.stale
+    assert row.scored_at is not None
+
+
+def test_recommend_twice_gives_the_same_rows(corpus: dict[str, Any]) -> None:
+    need = NeedFactory(**SOLAR_NEED)
+    services.document_match(kind="need", pk=need.pk)
+    first = list(Match.objects.order_by("id").values_list("id", "direction", "result", "expert"))
+    services.recommend_for(kind="need", pk=need.pk)
+    services.document_match(kind="need", pk=need.pk)
+    again = list(Match.objects.order_by("id").values_list("id", "direction", "result", "expert"))
+    assert first == again
+    assert len(first) >= 2
+
+
+def test_a_staff_rejected_pair_stays_rejected_after_rematch(corpus: dict[str, Any]) -> None:
+    need = NeedFactory(**SOLAR_NEED)
+    services.document_match(kind="need", pk=need.pk)
+    match = Match.objects.get(need=need, result=corpus["solar"])
+    Match.objects.filter(pk=match.pk).update(status=MatchStatus.REJECTED, score=-1.0)
+
+    services.recommend_for(kind="need", pk=need.pk)
+
+    match.refresh_from_db()
+    assert match.status == MatchStatus.REJECTED
+    assert match.score == -1.0
+    assert Match.objects.filter(need=need, result=corpus["solar"]).count() == 1
+
+
+def test_result_and_expert_get_suggested_needs(corpus: dict[str, Any]) -> None:
+    need = NeedFactory(**SOLAR_NEED)
+    services.document_index(kind="need", pk=need.pk)
+    services.recommend_for(kind="result", pk=corpus["solar"].pk)
+    services.recommend_for(kind="expert", pk=corpus["solar_expert"].pk)
+    assert Match.objects.filter(direction=MatchDirection.RESULT_NEED, need=need).exists()
+    assert Match.objects.filter(direction=MatchDirection.EXPERT_NEED, need=need).exists()
+    # a pair is unique per direction, not across directions
+    services.recommend_for(kind="need", pk=need.pk)
+    assert Match.objects.filter(need=need, result=corpus["solar"]).count() == 2
+
+
+def test_a_withdrawn_result_disappears_from_suggestions(
+    corpus: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    need = NeedFactory(**SOLAR_NEED)
+    services.document_match(kind="need", pk=need.pk)
+    assert Match.objects.filter(result=corpus["solar"]).exists()
+
+    solar = corpus["solar"]
+    solar.status = PostingStatus.CLOSED
+    solar.save(update_fields=["status"])
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(solar, "result")
+
+    assert not Match.objects.filter(result=solar).exists()
+    assert not DocumentTerms.objects.get(kind="result", object_id=solar.pk).is_active
+    services.recommend_for(kind="need", pk=need.pk)
+    assert not Match.objects.filter(result=solar).exists()
+
+
+def test_a_decided_pair_survives_withdrawal(corpus: dict[str, Any]) -> None:
+    need = NeedFactory(**SOLAR_NEED)
+    services.document_match(kind="need", pk=need.pk)
+    Match.objects.filter(result=corpus["solar"]).update(status=MatchStatus.APPROVED)
+    Result = type(corpus["solar"])
+    Result.objects.filter(pk=corpus["solar"].pk).update(status=PostingStatus.CLOSED)
+    services.document_match(kind="result", pk=corpus["solar"].pk)
+    assert Match.objects.get(result=corpus["solar"]).status == MatchStatus.APPROVED
+
+
+def test_unpublished_documents_are_never_suggested(corpus: dict[str, Any]) -> None:
+    draft = ResultFactory(**SOLAR_RESULT, status=PostingStatus.DRAFT)
+    assert services.document_index(kind="result", pk=draft.pk) is None
+    need = NeedFactory(**SOLAR_NEED)
+    services.document_match(kind="need", pk=need.pk)
+    assert not Match.objects.filter(result=draft).exists()
+
+
+def test_unchanged_text_is_not_tokenised_again(corpus: dict[str, Any]) -> None:
+    need = NeedFactory(**SOLAR_NEED)
+    with mock.patch.object(adapter, "analyze", wraps=adapter.analyze) as analyze:
+        services.document_index(kind="need", pk=need.pk)
+        services.document_index(kind="need", pk=need.pk)
+        need.budget_max = 50
+        need.save(update_fields=["budget_max"])
+        row = services.document_index(kind="need", pk=need.pk)
+        assert analyze.call_count == 1
+    assert row.facts["budget"] == 50.0
+    need.title = "钙钛矿电池封装材料"
+    need.save(update_fields=["title"])
+    with mock.patch.object(adapter, "analyze", wraps=adapter.analyze) as analyze:
+        services.document_index(kind="need", pk=need.pk)
+        assert analyze.call_count == 1
+
+
+def test_the_index_cache_applies_changes_without_a_rebuild(corpus: dict[str, Any]) -> None:
+    index = services.index_for(kind="result")
+    assert len(index) == 2
+    version = IndexState.objects.get(kind="result").version
+    with mock.patch.object(services, "_rebuild", wraps=services._rebuild) as rebuild:
+        new = ResultFactory(**SOLAR_RESULT)
+        services.document_index(kind="result", pk=new.pk)
+        assert len(services.index_for(kind="result")) == 3
+        services.document_deactivate(kind="result", pk=corpus["water"].pk)
+        assert len(services.index_for(kind="result")) == 2
+        assert rebuild.call_count == 0
+    assert IndexState.objects.get(kind="result").version == version + 2
+    assert services.index_for(kind="result") is index
+
+
+def test_another_process_sees_the_stored_version(corpus: dict[str, Any]) -> None:
+    services.index_for(kind="expert")
+    # simulate another process: a change made there is only in the database
+    DocumentTerms.objects.filter(kind="expert", object_id=corpus["water_expert"].pk).update(
+        is_active=False, version=services.index_version_bump(kind="expert")
+    )
+    assert str(corpus["water_expert"].pk) not in services.index_for(kind="expert")
+
+
+def test_expert_capacity_counts_pairs_in_progress(corpus: dict[str, Any]) -> None:
+    expert = ExpertFactory(capacity=2)
+    for _ in range(1):
+        Match.objects.create(
+            direction=MatchDirection.NEED_EXPERT,
+            need=NeedFactory(),
+            expert=expert,
+            status=MatchStatus.NEGOTIATING,
+        )
+    assert services.expert_capacity_left(expert=expert) == 0.5
+
+
+def test_the_weak_tail_is_not_suggested(settings: Any) -> None:
+    found = [
+        adapter.EngineMatch("1", 1.2),
+        adapter.EngineMatch("2", 0.5),
+        adapter.EngineMatch("3", 0.1),
+    ]
+    assert [m.doc_id for m in services._good_enough(found)] == ["1", "2"]
+    settings.MATCHING_MIN_RELATIVE_SCORE = 0
+    assert len(services._good_enough(found)) == 3
+    settings.MATCHING_MIN_RELATIVE_SCORE = 0.25
+    negative = [adapter.EngineMatch("1", -0.1), adapter.EngineMatch("2", -0.5)]
+    assert services._good_enough(negative) == negative
+
+
+def test_weights_come_from_settings(settings: Any) -> None:
+    settings.MATCHING_WEIGHTS = {"region": 0.0}
+    assert services.matching_weights().region == 0.0
+    assert services.matching_weights().lexical == adapter.DEFAULT_WEIGHTS["lexical"]
+
+
+def test_a_new_index_generation_forces_a_rebuild(corpus: dict[str, Any]) -> None:
+    index = services.index_for(kind="result")
+    state = IndexState.objects.get(kind="result")
+    # the database was rebuilt: same version number, different content
+    state.delete()
+    IndexState.objects.create(kind="result", version=state.version)
+    DocumentTerms.objects.filter(kind="result", object_id=corpus["water"].pk).update(
+        is_active=False
+    )
+    rebuilt = services.index_for(kind="result")
+    assert rebuilt is not index
+    assert str(corpus["water"].pk) not in rebuilt
