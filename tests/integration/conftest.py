@@ -7,6 +7,7 @@ otherwise every test here is skipped with the reason shown in the pytest summary
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -57,30 +58,38 @@ class WorkerProcess:
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool children at once, as a crashed machine would."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=20)
 
-@pytest.fixture
-def celery_worker_process(transactional_db: None, tmp_path: Path) -> Iterator[WorkerProcess]:
-    """A real `celery worker` subprocess on REDIS_URL, writing to this test's database.
+    def stop(self) -> None:
+        if self.proc.poll() is not None:
+            return
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.kill()
 
-    The test process sends tasks through Redis (eager mode is switched off for the test);
-    the worker runs with production settings (portal.settings), pointed at the test database
-    that pytest-django created, so what it writes is visible here.
-    """
-    from portal.celery import app
 
+def _test_database_url() -> str:
     db = connection.settings_dict
-    test_db_url = (
-        f"postgres://{db['USER'] or ''}{':' + db['PASSWORD'] if db['PASSWORD'] else ''}"
-        f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    host = db["HOST"] or "127.0.0.1"
+    return f"postgres://{db['USER'] or ''}{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def start_worker(log_path: Path) -> WorkerProcess:
+    """Start `celery worker` with production settings, pointed at this test's database."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "DATABASE_URL": test_db_url,
+        "DATABASE_URL": _test_database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "DEBUG": "1",
     }
-    log_path = tmp_path / "worker.log"
     with log_path.open("wb") as log_file:
         proc = subprocess.Popen(
             [
@@ -99,30 +108,54 @@ def celery_worker_process(transactional_db: None, tmp_path: Path) -> Iterator[Wo
                 "--without-gossip",
                 "--without-mingle",
                 "-n",
-                f"itest-{os.getpid()}@%h",
+                f"itest-{os.getpid()}-{log_path.stem}@%h",
             ],
             cwd=ROOT,
             env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
+    worker = WorkerProcess(proc, log_path)
+    wait_for(lambda: "ready." in worker.log() or proc.poll() is not None, timeout=90)
+    if proc.poll() is not None:
+        pytest.fail(f"celery worker exited early:\n{worker.log()[-3000:]}")
+    return worker
+
+
+@pytest.fixture
+def worker_factory(transactional_db: None, tmp_path: Path) -> Iterator[Callable[[], WorkerProcess]]:
+    """Start real worker processes on REDIS_URL; every one is stopped after the test.
+
+    The test process sends tasks through Redis (eager mode is switched off for the test);
+    the workers run with production settings (portal.settings), pointed at the test database
+    that pytest-django created, so what they write is visible here.
+    """
+    from portal.celery import app
+
     previous_eager = app.conf.task_always_eager
     previous_broker = app.conf.broker_url
     app.conf.task_always_eager = False
     app.conf.broker_url = settings.REDIS_URL
-    worker = WorkerProcess(proc, log_path)
+    workers: list[WorkerProcess] = []
+
+    def start() -> WorkerProcess:
+        worker = start_worker(tmp_path / f"worker{len(workers) + 1}.log")
+        workers.append(worker)
+        return worker
+
     try:
-        wait_for(lambda: "ready." in worker.log() or proc.poll() is not None, timeout=90)
-        if proc.poll() is not None:
-            pytest.fail(f"celery worker exited early:\n{worker.log()[-3000:]}")
-        yield worker
+        yield start
     finally:
         app.conf.task_always_eager = previous_eager
         app.conf.broker_url = previous_broker
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        # Let the worker's connections close before pytest-django flushes the database.
+        for worker in workers:
+            worker.stop()
+        # Let the workers' connections close before pytest-django flushes the database.
         connection.close()
+
+
+@pytest.fixture
+def celery_worker_process(worker_factory: Callable[[], WorkerProcess]) -> WorkerProcess:
+    """One real worker process (see worker_factory)."""
+    return worker_factory()
