@@ -20,7 +20,6 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	$(PY) manage.py rematch_all
 	@echo ""
 	@echo "  产学研对接平台: http://$(HOST):$(PORT)/"
 	@echo "  演示账号 (密码 $${DEMO_PASSWORD:-duijie-demo}): demo_enterprise demo_researcher demo_expert demo_staff demo_admin"

@@ -61,5 +61,6 @@ class RematchJobAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "finished_at"]
     inlines = [RematchChunkInline]
 
+
 # The staff workflow's rows (issue 5).
 from matching import workflow_admin  # noqa: E402, F401

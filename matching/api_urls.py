@@ -43,9 +43,7 @@ urlpatterns += [
         workflow_apis.MatchFollowUpListCreateApi.as_view(),
         name="match-followups",
     ),
-    path(
-        "notifications/", workflow_apis.NotificationListApi.as_view(), name="notification-list"
-    ),
+    path("notifications/", workflow_apis.NotificationListApi.as_view(), name="notification-list"),
     path(
         "notifications/read-all/",
         workflow_apis.NotificationReadAllApi.as_view(),

@@ -2,8 +2,9 @@
 
 Idempotent: a second run finds its own marked transitions and does nothing. Uses the real
 services (so every figure on the dashboard has its history), then backdates the rows so the
-monthly charts show a year of work. The pair of demo_enterprise's need with a result of
-demo_researcher's university that scores best is left untouched for a live walk-through.
+monthly charts show a year of work. The best pair of a demo_enterprise need with a result
+of demo_researcher's university, and every other pair of that need, are left untouched for
+a live walk-through.
 """
 
 from __future__ import annotations
@@ -184,11 +185,14 @@ def seed_workflow(orgs: dict[str, Any]) -> int:
         ).order_by("-score", "id")[:200]
     )
     reserved = _reserved_pair(orgs, candidates)
+    # Keep the walk-through pair's need out of the demo pipeline altogether, so nothing has
+    # been agreed for it yet (contacts stay hidden until the walk-through's own answers).
+    reserved_need = next((m.need_id for m in candidates if m.pk == reserved), None)
     picked: list[Match] = []
     seen_pairs: set[tuple[int, int | None, int | None]] = set()
     for match in candidates:
         key = (match.need_id, match.result_id, match.expert_id)
-        if match.pk == reserved or key in seen_pairs:
+        if match.need_id == reserved_need or key in seen_pairs:
             continue
         seen_pairs.add(key)
         picked.append(match)

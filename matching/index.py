@@ -151,6 +151,22 @@ def _randomized_right_vectors(
     return vt[:dims].astype(np.float32)
 
 
+def _consume_concat(parts: list[np.ndarray], dtype: type, total: int) -> np.ndarray:
+    """Concatenate ``parts`` into one new array, freeing each part once it is copied (the
+    list is emptied), so the peak is the result plus one part rather than twice the data."""
+    out = np.empty(total, dtype=dtype)
+    parts.reverse()
+    pos = 0
+    while parts:
+        part = parts.pop()
+        out[pos : pos + part.shape[0]] = part
+        pos += part.shape[0]
+        del part
+    if pos != total:
+        raise ValueError(f"postings hold {pos} entries, the sizes say {total}")
+    return out
+
+
 class SparseIndex:
     """Term statistics of one register's documents, queryable with sparse products.
 
@@ -290,21 +306,27 @@ class SparseIndex:
     ) -> None:
         """Make ``ids`` the main segment (no delta, no tombstones) and refit the topic model.
 
-        Term ids refer to the current vocabulary, which is kept.
+        Term ids refer to the current vocabulary, which is kept. ``term_parts``/``tf_parts``
+        are consumed (emptied) while they are copied into the final arrays, so the build
+        never holds two copies of the postings.
         """
         self._df = np.zeros(0, dtype=np.int64)
         self._is_phrase = np.zeros(0, dtype=bool)
         self._topic_col = np.zeros(0, dtype=np.int32)
+        # drop the old segment first: a merge must not hold two of them
+        self._main_docs = self._main_terms = sp.csr_matrix((0, 0), dtype=np.float32)
+        self._topics = np.zeros((0, 0), dtype=np.float32)
+        self._delta = []
+        self._delta_terms = None
         self._grow_term_arrays()
         n_terms = len(self._terms)
+        nnz = int(sizes.sum())
         # int32 index arrays whenever they fit, else scipy upcasts (and copies) them all
-        index_type = np.int32 if int(sizes.sum()) < 2**31 - 1 else np.int64
+        index_type = np.int32 if nnz < 2**31 - 1 else np.int64
         indptr = np.zeros(len(ids) + 1, dtype=index_type)
         np.cumsum(sizes, out=indptr[1:])
-        cols = np.concatenate(term_parts) if term_parts else np.zeros(0, dtype=np.int32)
-        vals = np.concatenate(tf_parts) if tf_parts else np.zeros(0, dtype=np.float32)
-        term_parts.clear()
-        tf_parts.clear()
+        cols = _consume_concat(term_parts, np.int32, nnz)
+        vals = _consume_concat(tf_parts, np.float32, nnz)
         self._main_docs = sp.csr_matrix((vals, cols, indptr), shape=(len(ids), n_terms))
         self._main_docs.sort_indices()
         self._df = np.bincount(cols, minlength=n_terms).astype(np.int64)
@@ -316,8 +338,6 @@ class SparseIndex:
         self._n_main = len(ids)
         positive = self._lengths[self._lengths > 0]
         self._avg_length = float(positive.mean()) if positive.size else 1.0
-        self._delta = []
-        self._delta_terms = None
         self._main_terms = self._bm25_term_major(self._main_docs, self._lengths, prune=True)
         self._fit_topics()
         self.version += 1
@@ -327,28 +347,27 @@ class SparseIndex:
     ) -> sp.csr_matrix:
         """Term-major BM25 document weights (idf is applied on the query side).
 
-        Works on the CSR arrays directly (no COO copy) to keep the build's peak memory low.
+        Memory-lean: the transpose of the raw frequencies is the only full-size new matrix;
+        its values become BM25 weights in place, a slice at a time, and the pruned terms'
+        entries are squeezed out in place.
         """
         k1, b = self.params.k1, self.params.b
         norm = (k1 * (1.0 - b + b * lengths / self._avg_length)).astype(np.float32)
-        row_of_entry = np.repeat(np.arange(docs.shape[0], dtype=np.int32), np.diff(docs.indptr))
-        tf = docs.data
-        data = tf * np.float32(k1 + 1.0) / (tf + norm[row_of_entry])
-        del row_of_entry
-        # shares docs' index arrays (no copy); the transpose below makes the new matrix
-        matrix = sp.csr_matrix((data, docs.indices, docs.indptr), shape=docs.shape).T.tocsr()
-        del data
+        matrix = docs.T.tocsr()  # (term x doc); csc->csr keeps each row's docs in order
+        data, rows = matrix.data, matrix.indices
+        step = 1 << 20
+        for start in range(0, data.shape[0], step):
+            tf = data[start : start + step]
+            denominator = tf + norm[rows[start : start + step]]
+            tf *= np.float32(k1 + 1.0)
+            tf /= denominator
         if prune:
-            # drop the rows (terms) too common to score with, without another full copy
-            sizes = np.diff(matrix.indptr)
-            sizes[self._pruned_terms()] = 0
-            keep = np.repeat(sizes > 0, np.diff(matrix.indptr))
-            indptr = np.zeros_like(matrix.indptr)
-            np.cumsum(sizes, out=indptr[1:])
-            matrix = sp.csr_matrix(
-                (matrix.data[keep], matrix.indices[keep], indptr), shape=matrix.shape
-            )
-        matrix.sort_indices()
+            # drop the rows (terms) too common to score with: zero them, then compact
+            pruned = self._pruned_terms()
+            if pruned.any():
+                matrix.data[np.repeat(pruned, np.diff(matrix.indptr))] = 0.0
+                matrix.eliminate_zeros()
+        matrix.has_sorted_indices = True
         return matrix
 
     def _pruned_terms(self, term_ids: np.ndarray | None = None) -> np.ndarray:
@@ -364,8 +383,25 @@ class SparseIndex:
     def _sublinear(self, tf: np.ndarray) -> np.ndarray:
         return (1.0 + np.log(np.maximum(tf, 1e-6))).astype(np.float32)
 
+    def _topic_rows(self, rows: slice | np.ndarray) -> sp.csr_matrix:
+        """Sublinear tf of some main-segment rows over the topic terms (topic columns)."""
+        docs = self._main_docs[rows]
+        cols = self._topic_col[docs.indices]
+        keep = cols >= 0
+        counts = np.diff(docs.indptr)
+        row_of_entry = np.repeat(np.arange(docs.shape[0], dtype=np.int32), counts)
+        indptr = np.zeros(docs.shape[0] + 1, dtype=np.int32)
+        np.cumsum(np.bincount(row_of_entry[keep], minlength=docs.shape[0]), out=indptr[1:])
+        width = int(self._topic_col.max(initial=-1)) + 1
+        return sp.csr_matrix(
+            (self._sublinear(docs.data[keep]), cols[keep], indptr), shape=(docs.shape[0], width)
+        )
+
     def _fit_topics(self) -> None:
-        """Fit the LSA topic space on (a sample of) the main segment and fold every doc in."""
+        """Fit the LSA topic space on (a sample of) the main segment and fold every doc in.
+
+        Works on row slices of the main segment, so no full-size copy is ever made.
+        """
         dims = self.params.topic_dims
         n_docs = self._n_main
         self._topic_col = np.full(len(self._terms), -1, dtype=np.int32)
@@ -379,14 +415,12 @@ class SparseIndex:
             return
         self._topic_col[topic_terms] = np.arange(topic_terms.size, dtype=np.int32)
         idf = self._idf(topic_terms).astype(np.float32)
-        x = self._main_docs[:, topic_terms].tocsr()
-        x.data = self._sublinear(x.data)
         if n_docs > self.params.topic_sample:
             rng = np.random.default_rng(self.params.seed)
             sample = np.sort(rng.choice(n_docs, self.params.topic_sample, replace=False))
-            fit_on = x[sample]
+            fit_on = self._topic_rows(sample)
         else:
-            fit_on = x
+            fit_on = self._topic_rows(slice(0, n_docs))
         # fit on tf-idf rows of unit length, the usual LSA input
         fit_on = fit_on @ sp.diags(idf)
         row_norms = np.sqrt(np.asarray(fit_on.multiply(fit_on).sum(axis=1)).ravel())
@@ -395,11 +429,16 @@ class SparseIndex:
         vt = _randomized_right_vectors(
             fit_on.tocsr(), dims, self.params.topic_iterations, self.params.seed
         )
+        del fit_on
         if vt.shape[0] < dims:
             return
         # a document's topic vector is unit(sublinear tf x idf @ Vt.T): fold idf into one matrix
         self._projection = np.ascontiguousarray((idf[:, None] * vt.T).astype(np.float32))
-        self._topics = _l2_rows(np.asarray(x @ self._projection, dtype=np.float32))
+        step = 8192
+        for start in range(0, n_docs, step):
+            end = min(start + step, n_docs)
+            block = np.asarray(self._topic_rows(slice(start, end)) @ self._projection)
+            self._topics[start:end] = _l2_rows(block.astype(np.float32, copy=False))
 
     def _fold_in(self, term_ids: np.ndarray, tf: np.ndarray) -> np.ndarray:
         dims = self.params.topic_dims

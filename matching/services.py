@@ -777,3 +777,26 @@ def requeue_stale(*, limit: int = 1000) -> RequeueReport:
             document_enqueue(kind=kind, pk=pk)
         report.documents_requeued += 1
     return report
+
+
+def rematch_inline() -> int:
+    """Index, then recommend for, every published posting, here in this process.
+
+    For small registers and demo data (seed_demo), where the caller needs the suggestions to
+    exist when it returns, whatever Celery mode is configured. Large registers use
+    rematch_all_start, which spreads the same two phases over the workers. Idempotent:
+    decided pairs are left alone. Returns the number of postings matched.
+    """
+    published = {
+        kind: list(
+            model.objects.filter(status=PostingStatus.PUBLISHED).values_list("pk", flat=True)
+        )
+        for kind, model in MODELS.items()
+    }
+    for kind, ids in published.items():
+        for pk in ids:
+            document_index(kind=kind, pk=pk)
+    for kind, ids in published.items():
+        for pk in ids:
+            recommend_for(kind=kind, pk=pk)
+    return sum(len(ids) for ids in published.values())

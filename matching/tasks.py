@@ -72,3 +72,7 @@ def requeue_stale_task() -> dict[str, int]:
     if any(dataclasses.astuple(report)):
         logger.info("requeue_stale: %s", report)
     return dataclasses.asdict(report)
+
+
+# Registered under this module's name so workers (which import matching.tasks) know it.
+from matching.workflow_tasks import send_followup_reminders_task  # noqa: E402, F401

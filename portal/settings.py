@@ -185,6 +185,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "matching.tasks.rematch_all_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    "matching-followup-reminders-daily": {
+        "task": "matching.tasks.send_followup_reminders_task",
+        "schedule": crontab(hour=8, minute=30),
+    },
     "matching-requeue-stale-every-5-minutes": {
         "task": "matching.tasks.requeue_stale_task",
         "schedule": 300.0,
@@ -312,6 +316,10 @@ MATCHING_CHUNK_MAX_ATTEMPTS = 5
 MATCHING_STALE_GRACE = 120
 # More pending index changes than this and a worker rebuilds its in-memory index.
 MATCHING_MAX_DELTA = 1000
+# A pair in an open stage with no activity for this many days is listed under 需跟进.
+MATCH_IDLE_DAYS = env.int("MATCH_IDLE_DAYS", default=30)
+# Absolute links in e-mails, e.g. https://portal.example.gov.cn (no trailing slash).
+SITE_URL = env.str("SITE_URL", default="")
 
 # --- Security (production) ------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

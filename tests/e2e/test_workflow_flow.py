@@ -8,8 +8,11 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
+from accounts.models import Organization
 from matching import services
+from matching.demo_workflow import seed_workflow
 from matching.models import Match, MatchStatus
+from portal import demo
 from tests.e2e.conftest import login
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,6 +48,8 @@ def test_staff_broker_a_pair_from_suggestion_to_signed(page: object) -> None:
     # version numbers then restart; drop it so seed_demo's postings are matched afresh.
     services.index_cache_clear()
     call_command("seed_demo")
+    # The demo pipeline (seed_demo calls it once wired; idempotent) gives a non-empty dashboard.
+    seed_workflow({spec.key: Organization.objects.get(name=spec.name) for spec in demo.DEMO_ORGS})
     match = _demo_pair()
     base = page.base_url  # type: ignore[attr-defined]
     pair_url = f"{base}/matching/pairs/{match.pk}/"

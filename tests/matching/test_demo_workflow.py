@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Organization, User
-from matching import stats
+from matching import stats, workflow
 from matching.demo_workflow import seed_workflow
 from matching.models import Match, MatchStatus, MatchTransition
 from portal import demo
@@ -32,8 +32,15 @@ def test_seed_workflow_moves_demo_pairs_once(django_capture_on_commit_callbacks:
     assert totals["contract_value"] > 0
     assert totals["landed"] >= 1
     # The best demo_enterprise ↔ demo_researcher pair is left for a live walk-through.
-    assert Match.objects.filter(
-        status=MatchStatus.SUGGESTED,
-        need__organization__name="山东齐鲁新材料科技有限公司",
-        result__organization__name="山东大学",
-    ).exists()
+    best = (
+        Match.objects.filter(
+            need__organization__name="山东齐鲁新材料科技有限公司",
+            result__organization__name="山东大学",
+        )
+        .order_by("-score", "id")
+        .first()
+    )
+    assert best is not None
+    assert best.status == MatchStatus.SUGGESTED
+    assert not workflow.pair_decided(best)
+    assert not Match.objects.filter(need=best.need).exclude(status=MatchStatus.SUGGESTED).exists()

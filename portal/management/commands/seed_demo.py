@@ -5,6 +5,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from matching import services as matching_services
+from matching.demo_workflow import seed_workflow
 from portal import demo
 from portal.demo_registers import seed_registers
 from portal.reference import reference_data_sync
@@ -17,10 +19,14 @@ class Command(BaseCommand):
         reference_data_sync()
         orgs = demo.seed_organizations_and_users()
         created = seed_registers(orgs)
+        # Suggestions must exist before the demo pipeline picks pairs from them.
+        matched = matching_services.rematch_inline()
+        moved = seed_workflow(orgs)
         self.stdout.write(
             f"机构 {len(orgs)} 个；新建需求 {created['needs']} 条、成果 {created['results']} 条、"
             f"专家 {created['experts']} 位"
         )
+        self.stdout.write(f"已匹配 {matched} 条信息；演示对接流程 {moved} 对")
         self.stdout.write(f"演示账号密码：{settings.DEMO_PASSWORD}")
         for username, display_name, _org, role in demo.DEMO_USERS:
             self.stdout.write(f"  {username:<18} {display_name}  {role}")
