@@ -51,7 +51,11 @@ def add_user_terms(terms: Iterable[str]) -> None:
 
 
 def analyze(*, title: str, keywords: Iterable[str], body: str) -> TermStats:
-    """Per-field term statistics of one document (the only tokenisation a document gets)."""
+    """Per-field term statistics of one document (the only tokenisation a document gets),
+    cut with the portal's domain dictionary (:mod:`matching.dictionary`)."""
+    from matching.dictionary import ensure_domain_dictionary
+
+    ensure_domain_dictionary()
     return text.term_stats(title=title, keywords=list(keywords), body=body)
 
 

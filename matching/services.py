@@ -779,6 +779,21 @@ def requeue_stale(*, limit: int = 1000) -> RequeueReport:
     return report
 
 
+def dictionary_update() -> bool:
+    """Rebuild the domain dictionary from the taxonomy and the registers' keywords.
+
+    When it moved, every stored term statistic is due for re-tokenising (the rematch that
+    follows does it) and the search tokens are rewritten here, so search and matching keep
+    cutting text the same way. Returns whether it moved.
+    """
+    from matching import dictionary
+
+    moved = dictionary.dictionary_refresh()
+    if moved:
+        dictionary.search_tokens_refresh()
+    return moved
+
+
 def rematch_inline() -> int:
     """Index, then recommend for, every published posting, here in this process.
 
@@ -787,6 +802,7 @@ def rematch_inline() -> int:
     rematch_all_start, which spreads the same two phases over the workers. Idempotent:
     decided pairs are left alone. Returns the number of postings matched.
     """
+    dictionary_update()
     published = {
         kind: list(
             model.objects.filter(status=PostingStatus.PUBLISHED).values_list("pk", flat=True)

@@ -62,6 +62,7 @@ def rematch_all_task(requested_by_id: int | None = None) -> int:
     from accounts.models import User
 
     user = User.objects.filter(pk=requested_by_id).first() if requested_by_id else None
+    services.dictionary_update()
     return services.rematch_all_start(requested_by=user).pk
 
 

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import Membership, Organization, User
 from tests.accounts.factories import MembershipFactory, OrganizationFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def fresh_process_state() -> Iterator[None]:
+    """Each test starts with what a new worker process has: an empty cache, no in-memory
+    index and plain jieba (no domain dictionary from an earlier test's rolled-back data)."""
+    from matching import dictionary, services
+
+    yield
+    cache.clear()
+    services.index_cache_clear()
+    dictionary.reset_process_state()
 
 
 @pytest.fixture

@@ -138,3 +138,29 @@ def test_build_keeps_the_last_of_duplicate_ids(corpus):
     assert sorted(index.ids()) == sorted({d for d, _ in corpus})
     assert index.topk(q("钙钛矿"), k=1)[0][0] == "battery-0"
     assert [d for d, _ in index.topk(q("锂离子电池"), k=60)].count("battery-0") <= 1
+
+
+def test_stored_bm25_weights_follow_the_formula_and_skip_common_terms(corpus):
+    common = [(d, text.TermStats({"body": {**s.fields["body"], "通用": 1}})) for d, s in corpus]
+    params = IndexParams(prune_min_docs=10, max_df=0.5)
+    index = SparseIndex.build(common, params)
+    docs = index._main_docs.toarray()
+    terms = index._main_terms.toarray()
+    norm = params.k1 * (1 - params.b + params.b * index._lengths / index._avg_length)
+    expected = docs * (params.k1 + 1) / (docs + norm[:, None])
+    expected[:, index._pruned_terms()] = 0.0
+    assert index._pruned_terms()[index._vocab["通用"]]
+    assert np.allclose(terms.T, expected, atol=1e-6)
+    assert index._main_terms.nnz == np.count_nonzero(expected)
+    assert index._df.tolist() == np.count_nonzero(docs, axis=0).tolist()
+
+
+def test_topic_vectors_of_a_sampled_fit_equal_each_documents_fold_in(corpus):
+    # fit on a sample of 40 of the 60 documents; every document is folded in afterwards
+    index = SparseIndex.build(corpus, IndexParams(topic_sample=40, topic_dims=8))
+    assert index._projection.shape[1] == 8
+    for row in range(index.row_count):
+        term_ids, tf = index._row_terms(row)
+        folded = index._fold_in(np.asarray(term_ids), np.asarray(tf))
+        assert np.allclose(index._topics[row], folded, atol=1e-5)
+    assert np.allclose(np.linalg.norm(index._topics, axis=1), 1.0, atol=1e-5)

@@ -28,6 +28,8 @@ class Command(BaseCommand):
         parser.add_argument("--poll", type=float, default=2.0, help="seconds between reports")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if services.dictionary_update():
+            self.stdout.write("领域词典已更新，将重新分词")
         job = services.rematch_all_start(chunk_size=options["chunk_size"])
         self._report(job)
         if options["inline"] or getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
