@@ -316,6 +316,8 @@ MATCHING_CHUNK_MAX_ATTEMPTS = 5
 MATCHING_STALE_GRACE = 120
 # More pending index changes than this and a worker rebuilds its in-memory index.
 MATCHING_MAX_DELTA = 1000
+# Seconds between checks of the stored domain-dictionary version in each process.
+MATCHING_DICTIONARY_CHECK_SECONDS = env.int("MATCHING_DICTIONARY_CHECK_SECONDS", default=30)
 # A pair in an open stage with no activity for this many days is listed under 需跟进.
 MATCH_IDLE_DAYS = env.int("MATCH_IDLE_DAYS", default=30)
 # Absolute links in e-mails, e.g. https://portal.example.gov.cn (no trailing slash).
