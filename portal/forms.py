@@ -38,6 +38,14 @@ def _field_choices() -> list[tuple[str, list[tuple[int, str]]]]:
     return [(top.name, [(top.pk, top.name), *groups.get(top.pk, [])]) for top in tops]
 
 
+def _model_choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
+    """The form field Django built for a ForeignKey or ManyToManyField, typed as such."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ModelChoiceField):
+        raise TypeError(f"{name} is a {type(field).__name__}, not a ModelChoiceField")
+    return field
+
+
 class PostingForm(BootstrapMixin, forms.ModelForm):
     attachment = forms.FileField(
         label=_("上传附件"),
@@ -52,17 +60,15 @@ class PostingForm(BootstrapMixin, forms.ModelForm):
                 label=_("所在地区"), choices=[("", _("请选择")), *region_choices()]
             )
         if "fields" in self.fields:
-            self.fields["fields"].choices = _field_choices()
-            self.fields["fields"].widget.attrs["size"] = 10
-            self.fields["fields"].error_messages["invalid_choice"] = _(
-                "技术领域 %(value)s 不存在。"
-            )
-            self.fields["fields"].error_messages["required"] = _("请至少选择一个技术领域。")
+            tech_fields = _model_choice_field(self, "fields")
+            tech_fields.choices = _field_choices()
+            tech_fields.widget.attrs["size"] = 10
+            tech_fields.error_messages["invalid_choice"] = _("技术领域 %(value)s 不存在。")
+            tech_fields.error_messages["required"] = _("请至少选择一个技术领域。")
         if "cooperation_modes" in self.fields:
-            self.fields["cooperation_modes"].widget = forms.CheckboxSelectMultiple()
-            self.fields["cooperation_modes"].queryset = CooperationMode.objects.filter(
-                is_active=True
-            )
+            cooperation_modes = _model_choice_field(self, "cooperation_modes")
+            cooperation_modes.widget = forms.CheckboxSelectMultiple()
+            cooperation_modes.queryset = CooperationMode.objects.filter(is_active=True)
         self.fields["attachment"].widget.attrs["accept"] = (
             ".pdf,.jpg,.jpeg,.png,.gif,.webp,.doc,.docx,.xls,.xlsx,.ppt,.pptx"
         )
@@ -115,7 +121,9 @@ class NeedForm(PostingForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["expected_maturity"].queryset = MaturityLevel.objects.filter(is_active=True)
+        _model_choice_field(self, "expected_maturity").queryset = MaturityLevel.objects.filter(
+            is_active=True
+        )
 
 
 class ResultForm(PostingForm):
@@ -146,9 +154,12 @@ class ResultForm(PostingForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["ip_types"].widget = forms.CheckboxSelectMultiple()
-        self.fields["ip_types"].queryset = IPType.objects.filter(is_active=True)
-        self.fields["maturity"].queryset = MaturityLevel.objects.filter(is_active=True)
+        ip_types = _model_choice_field(self, "ip_types")
+        ip_types.widget = forms.CheckboxSelectMultiple()
+        ip_types.queryset = IPType.objects.filter(is_active=True)
+        _model_choice_field(self, "maturity").queryset = MaturityLevel.objects.filter(
+            is_active=True
+        )
 
 
 class ExpertForm(PostingForm):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.urls import URLPattern, path
+from rest_framework.views import APIView
 
 from portal.apis import postings as apis
 from portal.apis import reference
 
 
-def _register(prefix: str, kind: str, views: dict[str, type]) -> list[URLPattern]:
+def _register(prefix: str, kind: str, views: dict[str, type[APIView]]) -> list[URLPattern]:
     return [
         path(f"{prefix}/", views["list"].as_view(), name=f"{kind}-list"),
         path(f"{prefix}/<int:pk>/", views["detail"].as_view(), name=f"{kind}-detail"),

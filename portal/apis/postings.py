@@ -37,9 +37,10 @@ def _user(request: Request) -> Any:
     return request.user if request.user.is_authenticated else None
 
 
-class PostingApiMixin:
+class PostingApi(GenericAPIView):
+    """What every register view shares: its kind, its visible queryset, its output."""
+
     kind: str = ""
-    request: Request
 
     def output(self, posting: Any, *, many: bool = False) -> Any:
         serializer = OUTPUT_SERIALIZERS[self.kind]
@@ -49,7 +50,7 @@ class PostingApiMixin:
         return selectors.posting_list_visible_to(kind=self.kind, user=_user(self.request))
 
 
-class PostingListApi(PostingApiMixin, GenericAPIView):
+class PostingListApi(PostingApi):
     """GET: the register, filtered and searched (q); POST: create (draft, or submit=true)."""
 
     permission_classes = [IsAuthenticatedOrReadOnly]
@@ -73,7 +74,7 @@ class PostingListApi(PostingApiMixin, GenericAPIView):
         return Response(self.output(posting), status=status.HTTP_201_CREATED)
 
 
-class PostingDetailApi(PostingApiMixin, GenericAPIView):
+class PostingDetailApi(PostingApi):
     """GET one posting (outsiders 404); PATCH changes only the fields sent."""
 
     permission_classes = [IsAuthenticatedOrReadOnly]
@@ -95,7 +96,7 @@ class PostingDetailApi(PostingApiMixin, GenericAPIView):
         return Response(self.output(posting))
 
 
-class PostingActionApi(PostingApiMixin, GenericAPIView):
+class PostingActionApi(PostingApi):
     """POST a lifecycle action on one posting."""
 
     permission_classes = [IsAuthenticated]

@@ -31,7 +31,11 @@ class TechFieldListApi(GenericAPIView):
     class OutputSerializer(serializers.Serializer):
         code = serializers.CharField()
         name = serializers.CharField()
-        parent = serializers.CharField(allow_null=True, source="parent.code", default=None)
+        # DRF's SerializerMetaclass pops declared fields from the class body, so a field named
+        # "parent" does not shadow Field.parent at runtime; the stubs cannot model that.
+        parent = serializers.CharField(  # type: ignore[assignment]
+            allow_null=True, source="parent.code", default=None
+        )
 
         class Meta:
             ref_name = "TechField"
@@ -53,13 +57,13 @@ class RegionListApi(GenericAPIView):
         name = serializers.CharField()
         full_name = serializers.CharField()
         level = serializers.IntegerField()
-        parent = serializers.CharField()
+        parent = serializers.CharField()  # type: ignore[assignment]  # see TechFieldListApi
 
         class Meta:
             ref_name = "Region"
 
     class FilterSerializer(serializers.Serializer):
-        parent = serializers.RegexField(r"^\d{6}$", required=False)
+        parent = serializers.RegexField(r"^\d{6}$", required=False)  # type: ignore[assignment]
         level = serializers.ChoiceField(choices=[1, 2, 3], required=False)
 
     @extend_schema(

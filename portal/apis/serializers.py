@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -14,7 +15,7 @@ from portal.models import CooperationMode, Expert, IPType, MaturityLevel, Need, 
 from portal.services.postings import SPECS
 
 
-def _codes(model: Any, label: str) -> serializers.SlugRelatedField:
+def _codes(model: Any, label: str | Promise) -> serializers.SlugRelatedField:
     return serializers.SlugRelatedField(
         many=True,
         slug_field="code",
@@ -27,7 +28,7 @@ def _codes(model: Any, label: str) -> serializers.SlugRelatedField:
     )
 
 
-def _code(model: Any, label: str) -> serializers.SlugRelatedField:
+def _code(model: Any, label: str | Promise) -> serializers.SlugRelatedField:
     return serializers.SlugRelatedField(
         slug_field="code",
         queryset=model.objects.filter(is_active=True),
@@ -64,7 +65,9 @@ class PostingOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.CharField()
     status_display = serializers.CharField(source="get_status_display")
-    fields = CodeNameSerializer(many=True, source="fields.all")
+    # DRF's SerializerMetaclass pops declared fields from the class body, so this field does
+    # not shadow Serializer.fields at runtime; the stubs cannot model that.
+    fields = CodeNameSerializer(many=True, source="fields.all")  # type: ignore[assignment]
     keywords = serializers.CharField()
     region_code = serializers.CharField()
     region_name = serializers.CharField()
@@ -142,7 +145,8 @@ class ExpertOutputSerializer(PostingOutputSerializer):
 
 
 class PostingInputSerializer(serializers.Serializer):
-    fields = _codes(TechField, _("技术领域"))
+    # Not Serializer.fields: see PostingOutputSerializer.fields.
+    fields = _codes(TechField, _("技术领域"))  # type: ignore[assignment]
     keywords = serializers.CharField(required=False, allow_blank=True, max_length=300)
     region_code = serializers.CharField(max_length=6)
     cooperation_modes = _codes(CooperationMode, _("合作方式"))

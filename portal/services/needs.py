@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from portal.models import Need
 from portal.services import postings
@@ -19,30 +19,34 @@ def need_create(
     organization: Organization | None = None,
     submit: bool = False,
 ) -> Need:
-    return postings.posting_create(  # type: ignore[no-any-return]
-        kind="need", by=by, data=data, organization=organization, submit=submit
+    # The kind string decides the model posting_create builds.
+    return cast(
+        Need,
+        postings.posting_create(
+            kind="need", by=by, data=data, organization=organization, submit=submit
+        ),
     )
 
 
 def need_update(*, need: Need, by: User, data: Mapping[str, Any]) -> Need:
-    return postings.posting_update(posting=need, by=by, data=data)  # type: ignore[no-any-return]
+    return postings.posting_update(posting=need, by=by, data=data)
 
 
 def need_submit(*, need: Need, by: User) -> Need:
-    return postings.posting_submit(posting=need, by=by)  # type: ignore[no-any-return]
+    return postings.posting_submit(posting=need, by=by)
 
 
 def need_approve(*, need: Need, by: User) -> Need:
-    return postings.posting_approve(posting=need, by=by)  # type: ignore[no-any-return]
+    return postings.posting_approve(posting=need, by=by)
 
 
 def need_reject(*, need: Need, by: User, reason: str) -> Need:
-    return postings.posting_reject(posting=need, by=by, reason=reason)  # type: ignore[no-any-return]
+    return postings.posting_reject(posting=need, by=by, reason=reason)
 
 
 def need_close(*, need: Need, by: User) -> Need:
-    return postings.posting_close(posting=need, by=by)  # type: ignore[no-any-return]
+    return postings.posting_close(posting=need, by=by)
 
 
 def need_confirm(*, need: Need, by: User) -> Need:
-    return postings.posting_confirm(posting=need, by=by)  # type: ignore[no-any-return]
+    return postings.posting_confirm(posting=need, by=by)

@@ -12,12 +12,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Model, TextField
+from django.db.models import TextField
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,13 +27,19 @@ from portal.search import search_tokens_for
 
 if TYPE_CHECKING:
     from accounts.models import Organization, User
+    from matching.hooks import PostingKind
+
+# A concrete posting of any of the three registers.
+Posting: TypeAlias = Need | Result | Expert
+# The same, for functions that hand back the kind they were given.
+P = TypeVar("P", bound=Posting)
 
 CONTACT = ("contact_name", "contact_phone", "contact_email")
 
 
 @dataclass(frozen=True)
 class KindSpec:
-    kind: str
+    kind: PostingKind
     model: type[Need] | type[Result] | type[Expert]
     scalar_fields: tuple[str, ...]
     m2m_fields: tuple[str, ...]
@@ -149,7 +155,7 @@ SUBMITTABLE_STATUSES = (
 )
 
 
-def spec_for(posting: Model) -> KindSpec:
+def spec_for(posting: Posting) -> KindSpec:
     for spec in SPECS.values():
         if isinstance(posting, spec.model):
             return spec
@@ -160,10 +166,10 @@ def contains_html(value: object) -> bool:
     return isinstance(value, str) and bool(HTML_TAG.search(value))
 
 
-def _notify_engine(spec: KindSpec, posting: Model) -> None:
+def _notify_engine(spec: KindSpec, posting: Posting) -> None:
     from matching.hooks import on_posting_changed
 
-    on_posting_changed(kind=spec.kind, pk=posting.pk)  # type: ignore[arg-type]
+    on_posting_changed(kind=spec.kind, pk=posting.pk)
 
 
 def _add(errors: dict[str, list[str]], field: str, message: str) -> None:
@@ -172,7 +178,7 @@ def _add(errors: dict[str, list[str]], field: str, message: str) -> None:
 
 def _validate(
     spec: KindSpec,
-    posting: Model,
+    posting: Posting,
     m2m: Mapping[str, list[Any]],
     *,
     check_deadline: bool,
@@ -215,12 +221,12 @@ def _validate(
         raise ValidationError(errors)
 
 
-def _refresh_search_tokens(spec: KindSpec, posting: Model, fields: Iterable[Any]) -> None:
+def _refresh_search_tokens(spec: KindSpec, posting: Posting, fields: Iterable[Any]) -> None:
     field_names = " ".join(getattr(f, "name", "") for f in fields)
     body = [str(getattr(posting, name) or "") for name in spec.body_fields]
-    posting.search_tokens = search_tokens_for(  # type: ignore[attr-defined]
+    posting.search_tokens = search_tokens_for(
         title=str(getattr(posting, spec.title_field) or ""),
-        keywords=f"{posting.keywords} {field_names}",  # type: ignore[attr-defined]
+        keywords=f"{posting.keywords} {field_names}",
         body=body,
     )
 
@@ -245,7 +251,7 @@ def posting_create(
     data: Mapping[str, Any],
     organization: Organization | None = None,
     submit: bool = False,
-) -> Any:
+) -> Posting:
     """Create a draft (or, with ``submit``, a posting waiting for review).
 
     Staff may create postings for any organisation or none (a ledger entry); everyone else
@@ -258,10 +264,11 @@ def posting_create(
     posting = spec.model(**scalars)
     posting.created_by = by
     posting.organization = organization if by.is_bureau_staff else by.organization
-    if kind == "expert" and not by.is_bureau_staff:
+    # kind == "expert" exactly when spec.model is Expert; isinstance lets the checker see it.
+    if isinstance(posting, Expert) and not by.is_bureau_staff:
         if Expert.objects.filter(user=by).exists():
             raise ValidationError({"name": [_("您已有专家档案，请编辑原有档案。")]})
-        posting.user = by  # type: ignore[attr-defined]
+        posting.user = by
     m2m.setdefault("fields", [])
     _validate(spec, posting, m2m, check_deadline=True)
     if submit:
@@ -274,19 +281,20 @@ def posting_create(
     return posting
 
 
-def _values_of(spec: KindSpec, posting: Model) -> dict[str, Any]:
+def _values_of(spec: KindSpec, posting: Posting) -> dict[str, Any]:
     values: dict[str, Any] = {name: getattr(posting, name) for name in spec.scalar_fields}
     for name in spec.m2m_fields:
         values[name] = {obj.pk for obj in getattr(posting, name).all()}
     return values
 
 
-def _lock(posting: Model) -> Any:
-    return type(posting).objects.select_for_update().get(pk=posting.pk)
+def _lock(posting: P) -> P:
+    # The manager of type(posting) returns the same model; mypy only sees the bound's union.
+    return cast(P, type(posting).objects.select_for_update().get(pk=posting.pk))
 
 
 @transaction.atomic
-def posting_update(*, posting: Model, by: User, data: Mapping[str, Any]) -> Any:
+def posting_update(*, posting: P, by: User, data: Mapping[str, Any]) -> P:
     """Edit a posting. Only the keys present in ``data`` change (PATCH semantics).
 
     Editing a published posting keeps it published unless a material field changed and the
@@ -314,7 +322,7 @@ def posting_update(*, posting: Model, by: User, data: Mapping[str, Any]) -> Any:
     changed += [n for n, v in m2m.items() if {o.pk for o in v} != before[n]]
     if not changed:
         return posting
-    update_fields = [n for n in changed if n in spec.scalar_fields]
+    update_fields: list[str] = [n for n in changed if n in spec.scalar_fields]
     was_published = posting.status == PostingStatus.PUBLISHED
     material = bool(set(changed) & set(spec.material_fields))
     if was_published and material and not access.can_review(by, posting):
@@ -331,7 +339,7 @@ def posting_update(*, posting: Model, by: User, data: Mapping[str, Any]) -> Any:
 
 
 @transaction.atomic
-def posting_submit(*, posting: Model, by: User) -> Any:
+def posting_submit(*, posting: P, by: User) -> P:
     """Send a draft, rejected, closed or expired posting to review."""
     if not access.can_write(by, posting):
         raise PermissionDenied(_("您没有权限提交此信息。"))
@@ -347,7 +355,7 @@ def posting_submit(*, posting: Model, by: User) -> Any:
 
 
 @transaction.atomic
-def posting_approve(*, posting: Model, by: User) -> Any:
+def posting_approve(*, posting: P, by: User) -> P:
     """Publish a submitted posting (staff of its region). Idempotent on a published one."""
     if not access.can_review(by, posting):
         raise PermissionDenied(_("只有所辖地区的科技局工作人员可以审核。"))
@@ -379,7 +387,7 @@ def posting_approve(*, posting: Model, by: User) -> Any:
 
 
 @transaction.atomic
-def posting_reject(*, posting: Model, by: User, reason: str) -> Any:
+def posting_reject(*, posting: P, by: User, reason: str) -> P:
     """Return a submitted (or take down a published) posting with the staff's reason."""
     if not access.can_review(by, posting):
         raise PermissionDenied(_("只有所辖地区的科技局工作人员可以审核。"))
@@ -404,7 +412,7 @@ def posting_reject(*, posting: Model, by: User, reason: str) -> Any:
 
 
 @transaction.atomic
-def posting_close(*, posting: Model, by: User) -> Any:
+def posting_close(*, posting: P, by: User) -> P:
     """The owner withdraws a posting (solved, no longer offered). Idempotent."""
     if not access.can_write(by, posting):
         raise PermissionDenied(_("您没有权限关闭此信息。"))
@@ -420,7 +428,7 @@ def posting_close(*, posting: Model, by: User) -> Any:
 
 
 @transaction.atomic
-def posting_confirm(*, posting: Model, by: User) -> Any:
+def posting_confirm(*, posting: P, by: User) -> P:
     """ "Still valid": the owner re-confirms a published posting, resetting its age."""
     if not access.can_write(by, posting):
         raise PermissionDenied(_("您没有权限确认此信息。"))

@@ -6,7 +6,7 @@ who may not write 403); the view then calls a service and redirects.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -30,6 +30,15 @@ from portal.search import highlight, snippet
 from portal.services import attachments as attachment_services
 from portal.services import imports as import_services
 from portal.services import postings as posting_services
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+    class AuthenticatedHttpRequest(HttpRequest):
+        """The request of a @login_required view: request.user is a signed-in User."""
+
+        user: User
+
 
 KIND_LABELS = {
     "need": gettext_lazy("技术需求"),
@@ -165,7 +174,7 @@ def _save_attachment(form: PostingForm, posting: Any, user: Any) -> None:
 
 
 @login_required
-def posting_create(request: HttpRequest, kind: str) -> HttpResponse:
+def posting_create(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
     user = request.user
     if not access.can_create(user, kind):
         raise PermissionDenied
@@ -177,7 +186,7 @@ def posting_create(request: HttpRequest, kind: str) -> HttpResponse:
             with transaction.atomic():
                 posting = posting_services.posting_create(
                     kind=kind,
-                    by=user,  # type: ignore[arg-type]
+                    by=user,
                     data=form.service_data(),
                     organization=form.cleaned_data.get("organization"),
                     submit=submit,
@@ -196,7 +205,7 @@ def posting_create(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @login_required
-def posting_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+def posting_edit(request: AuthenticatedHttpRequest, kind: str, pk: int) -> HttpResponse:
     posting = access.get_posting_for_user(kind, request.user, pk, write=True)
     form_class = POSTING_FORMS[kind]
     form = form_class(request.POST or None, request.FILES or None, instance=posting, user=None)
@@ -207,14 +216,14 @@ def posting_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
                 fresh = type(posting).objects.get(pk=posting.pk)
                 updated = posting_services.posting_update(
                     posting=fresh,
-                    by=request.user,  # type: ignore[arg-type]
+                    by=request.user,
                     data=form.service_data(),
                 )
                 _save_attachment(form, updated, request.user)
                 if request.POST.get("action") == "submit" and updated.status in (
                     posting_services.SUBMITTABLE_STATUSES
                 ):
-                    updated = posting_services.posting_submit(posting=updated, by=request.user)  # type: ignore[arg-type]
+                    updated = posting_services.posting_submit(posting=updated, by=request.user)
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -228,7 +237,9 @@ def posting_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     )
 
 
-def _action(request: HttpRequest, kind: str, pk: int, service: Any, done: str) -> HttpResponse:
+def _action(
+    request: AuthenticatedHttpRequest, kind: str, pk: int, service: Any, done: str
+) -> HttpResponse:
     posting = access.get_posting_for_user(kind, request.user, pk, write=True)
     try:
         service(posting=posting, by=request.user)
@@ -242,28 +253,28 @@ def _action(request: HttpRequest, kind: str, pk: int, service: Any, done: str) -
 
 @login_required
 @require_POST
-def posting_submit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+def posting_submit(request: AuthenticatedHttpRequest, kind: str, pk: int) -> HttpResponse:
     return _action(request, kind, pk, posting_services.posting_submit, _("已提交审核。"))
 
 
 @login_required
 @require_POST
-def posting_close(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+def posting_close(request: AuthenticatedHttpRequest, kind: str, pk: int) -> HttpResponse:
     return _action(request, kind, pk, posting_services.posting_close, _("已关闭。"))
 
 
 @login_required
 @require_POST
-def posting_confirm(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+def posting_confirm(request: AuthenticatedHttpRequest, kind: str, pk: int) -> HttpResponse:
     return _action(request, kind, pk, posting_services.posting_confirm, _("已确认信息仍然有效。"))
 
 
 @login_required
 @require_POST
-def posting_approve(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+def posting_approve(request: AuthenticatedHttpRequest, kind: str, pk: int) -> HttpResponse:
     posting = access.get_posting_for_review(kind, request.user, pk)
     try:
-        posting_services.posting_approve(posting=posting, by=request.user)  # type: ignore[arg-type]
+        posting_services.posting_approve(posting=posting, by=request.user)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -273,14 +284,14 @@ def posting_approve(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 
 
 @login_required
-def posting_reject(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+def posting_reject(request: AuthenticatedHttpRequest, kind: str, pk: int) -> HttpResponse:
     posting = access.get_posting_for_review(kind, request.user, pk)
     form = RejectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             posting_services.posting_reject(
                 posting=posting,
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
@@ -297,23 +308,23 @@ def posting_reject(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def posting_mine(request: HttpRequest, kind: str) -> HttpResponse:
+def posting_mine(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
     user = request.user
-    items = list(selectors.posting_list_owned_by(kind=kind, user=user))  # type: ignore[arg-type]
+    items = list(selectors.posting_list_owned_by(kind=kind, user=user))
     for item in items:
         item.display_title = _display_title(kind, item)
     context = {
         **_kind_context(kind),
         "items": items,
         "can_create": access.can_create(user, kind)
-        and not (kind == "expert" and not user.is_bureau_staff and items),  # type: ignore[union-attr]
+        and not (kind == "expert" and not user.is_bureau_staff and items),
     }
     return render(request, f"portal/{kind}_mine.html", context)
 
 
-def _require_staff(request: HttpRequest) -> Any:
+def _require_staff(request: AuthenticatedHttpRequest) -> User:
     user = request.user
-    if not user.is_bureau_staff:  # type: ignore[union-attr]
+    if not user.is_bureau_staff:
         raise PermissionDenied
     return user
 
@@ -329,7 +340,7 @@ def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def posting_export(request: HttpRequest, kind: str) -> HttpResponse:
+def posting_export(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
     user = _require_staff(request)
     qs = selectors.posting_list_visible_to(kind=kind, user=user)
     _filterset, qs, _terms = _filtered(request, kind, qs)
@@ -340,13 +351,13 @@ def posting_export(request: HttpRequest, kind: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def posting_import_template(request: HttpRequest, kind: str) -> HttpResponse:
+def posting_import_template(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
     _require_staff(request)
     return _xlsx_response(import_services.import_template(kind=kind), f"{kind}-template.xlsx")
 
 
 @login_required
-def posting_import(request: HttpRequest, kind: str) -> HttpResponse:
+def posting_import(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
     user = _require_staff(request)
     form = ImportForm(request.POST or None, request.FILES or None)
     report = None
@@ -393,20 +404,20 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 @login_required
 @require_POST
-def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     attachment = get_object_or_404(Attachment.objects.select_related("content_type"), pk=pk)
     kind = attachment.content_type.model
     if kind not in selectors.POSTING_MODELS:
         raise PermissionDenied
     posting = access.get_posting_for_user(kind, request.user, attachment.object_id, write=True)
-    attachment_services.attachment_delete(attachment=attachment, by=request.user)  # type: ignore[arg-type]
+    attachment_services.attachment_delete(attachment=attachment, by=request.user)
     messages.success(request, _("附件已删除。"))
     return redirect(f"registers:{kind}-edit", pk=posting.pk)
 
 
 @login_required
 @require_GET
-def review_queue(request: HttpRequest) -> HttpResponse:
+def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = _require_staff(request)
     kind = request.GET.get("kind", "need")
     if kind not in selectors.POSTING_MODELS:
@@ -425,7 +436,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def review_bulk_approve(request: HttpRequest) -> HttpResponse:
+def review_bulk_approve(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = _require_staff(request)
     kind = request.POST.get("kind", "")
     if kind not in selectors.POSTING_MODELS:
@@ -438,7 +449,7 @@ def review_bulk_approve(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def review_counts(request: HttpRequest) -> HttpResponse:
+def review_counts(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The navigation badge (loaded with htmx): pending reviews in the staff's region."""
     user = _require_staff(request)
     counts = selectors.review_counts(user=user)
