@@ -13,13 +13,7 @@ from accounts import services
 from accounts.forms import ProfileForm, RegistrationForm
 from accounts.models import User
 from accounts.selectors import organization_list_pending, organization_list_visible_to
-
-
-def _apply_errors(form: RegistrationForm | ProfileForm, exc: ValidationError) -> None:
-    for field, field_messages in exc.message_dict.items():
-        target = field if field in form.fields else None
-        for message in field_messages:
-            form.add_error(target, message)
+from portal.form_errors import form_add_service_errors
 
 
 def register(request: HttpRequest) -> HttpResponse:
@@ -42,7 +36,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 region_code=data["region_code"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("注册成功。您的机构正在等待科技局工作人员认证。"))
@@ -63,7 +57,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                 phone=form.cleaned_data["phone"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("个人资料已保存。"))
             return redirect("accounts:profile")

@@ -34,6 +34,7 @@ from matching.workflow_forms import (
     RejectForm,
     RespondForm,
 )
+from portal.form_errors import form_add_service_errors
 from portal.models import Expert, Need, PostingStatus, Result
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -57,17 +58,6 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)
     return redirect(default)
-
-
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, field_messages in exc.message_dict.items():
-            target = field if field in form.fields else None
-            for message in field_messages:
-                form.add_error(target, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 # ------------------------------------------------------------------------- review queue
@@ -226,7 +216,7 @@ def match_manual(request: HttpRequest) -> HttpResponse:
             )
         except (ValidationError, PermissionDenied) as exc:
             if isinstance(exc, ValidationError):
-                _apply_errors(form, exc)
+                form_add_service_errors(form, exc)
             else:
                 form.add_error(None, _error_text(exc))
         else:
@@ -311,7 +301,7 @@ def match_respond_view(request: HttpRequest, match_id: int) -> HttpResponse:
     except PermissionDenied:
         raise
     except ValidationError as exc:
-        _apply_errors(form, exc)
+        form_add_service_errors(form, exc)
         return _render_detail(request, match, respond_form=form)
     if response.accepted:
         messages.success(request, _("您已同意对接。双方均同意后将展示对方联系方式。"))
@@ -344,7 +334,7 @@ def match_advance_view(request: HttpRequest, match_id: int) -> HttpResponse:
         )
     except ValidationError as exc:
         form.fields["stage"].choices = _stage_choices(match)  # type: ignore[attr-defined]
-        _apply_errors(form, exc)
+        form_add_service_errors(form, exc)
         return _render_detail(request, match, advance_form=form)
     messages.success(
         request, _("已变更为“%(stage)s”。") % {"stage": MatchStatus(data["stage"]).label}
@@ -364,7 +354,7 @@ def followup_create_view(request: HttpRequest, match_id: int) -> HttpResponse:
     try:
         followups.followup_create(match_id=match_id, user=user, **data)
     except ValidationError as exc:
-        _apply_errors(form, exc)
+        form_add_service_errors(form, exc)
         return _render_detail(request, match, followup_form=form)
     messages.success(request, _("已记录跟进。"))
     return redirect("matching:match-detail", match_id=match_id)

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal import access, selectors
 from portal.filters import POSTING_FILTERS
+from portal.form_errors import form_add_service_errors
 from portal.forms import POSTING_FORMS, ImportForm, PostingForm, RejectForm
 from portal.models import Attachment
 from portal.search import highlight, snippet
@@ -71,17 +72,6 @@ def _user(request: HttpRequest) -> Any:
 
 def _display_title(kind: str, posting: Any) -> str:
     return str(posting.name if kind == "expert" else posting.title)
-
-
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        for message in exc.messages:
-            form.add_error(None, message)
-        return
-    for name, field_messages in exc.message_dict.items():
-        target = name if name in form.fields else None
-        for message in field_messages:
-            form.add_error(target, message)
 
 
 def _kind_context(kind: str) -> dict[str, Any]:
@@ -193,7 +183,7 @@ def posting_create(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse
                 )
                 _save_attachment(form, posting, user)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(
                 request, _("已提交审核，审核通过后公开发布。") if submit else _("草稿已保存。")
@@ -225,7 +215,7 @@ def posting_edit(request: AuthenticatedHttpRequest, kind: str, pk: int) -> HttpR
                 ):
                     updated = posting_services.posting_submit(posting=updated, by=request.user)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("已保存。"))
             return redirect(f"registers:{kind}-detail", pk=posting.pk)
@@ -295,7 +285,7 @@ def posting_reject(request: AuthenticatedHttpRequest, kind: str, pk: int) -> Htt
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("已退回。"))
             return redirect(_review_url(kind))
