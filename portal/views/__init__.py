@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -40,7 +41,12 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 def _error(request: HttpRequest, status: int, template: str) -> HttpResponse:
     if request.path.startswith("/api/"):
-        messages = {400: "请求无效。", 403: "没有权限。", 404: "未找到。", 500: "服务器内部错误。"}
+        messages = {
+            400: _("请求无效。"),
+            403: _("没有权限。"),
+            404: _("未找到。"),
+            500: _("服务器内部错误，请稍后再试。"),
+        }
         return JsonResponse(
             {"detail": messages[status]}, status=status, json_dumps_params={"ensure_ascii": False}
         )
