@@ -113,3 +113,14 @@ def test_production_mode_refuses_to_start_without_secrets(
 
     assert result.returncode != 0
     assert f"{missing} is required when DEBUG=0" in result.stderr
+
+
+def test_every_beat_entry_names_a_task_the_workers_know() -> None:
+    from django.conf import settings
+
+    from portal.celery import app
+
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert scheduled
+    assert scheduled - set(app.tasks) == set()
