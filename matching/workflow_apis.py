@@ -38,8 +38,64 @@ from portal.access import can_see_contact
 from portal.api import Pagination
 
 
+class _NeedRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    region_code = serializers.CharField()
+
+
+class _ResultRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+
+
+class _ExpertRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class _ResponseSerializer(serializers.Serializer):
+    side = serializers.ChoiceField(choices=MatchSide.choices)
+    accepted = serializers.BooleanField()
+    reason = serializers.CharField()
+
+
+class _ContractSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    date = serializers.DateField()
+    type = serializers.CharField()
+    registration_no = serializers.CharField()
+
+
+class _LandedSerializer(serializers.Serializer):
+    summary = serializers.CharField()
+    date = serializers.DateField()
+
+
 class MatchOutputSerializer(serializers.Serializer):
-    """A pair as its viewer may see it (contacts only once both sides accepted)."""
+    """A pair as its viewer may see it (contacts only once both sides accepted).
+
+    The declared fields document the shape in the OpenAPI schema; to_representation builds
+    it, because what a viewer sees (contacts) depends on who asks.
+    """
+
+    id = serializers.IntegerField(read_only=True)
+    direction = serializers.ChoiceField(choices=MatchDirection.choices, read_only=True)
+    status = serializers.ChoiceField(choices=MatchStatus.choices, read_only=True)
+    status_label = serializers.CharField(read_only=True)
+    score = serializers.FloatField(read_only=True)
+    need = _NeedRefSerializer(read_only=True)
+    result = _ResultRefSerializer(read_only=True, allow_null=True)
+    expert = _ExpertRefSerializer(read_only=True, allow_null=True)
+    explanation = serializers.JSONField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    decided_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    responses = _ResponseSerializer(many=True, read_only=True)
+    contacts_shared = serializers.BooleanField(read_only=True)
+    need_contact = serializers.JSONField(read_only=True, allow_null=True)
+    offer_contact = serializers.JSONField(read_only=True, allow_null=True)
+    contract = _ContractSerializer(read_only=True, allow_null=True)
+    landed = _LandedSerializer(read_only=True, allow_null=True)
 
     def to_representation(self, match: Match) -> dict[str, Any]:
         user = self.context["request"].user
