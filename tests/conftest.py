@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import Membership, Organization, User
-from tests.accounts.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.accounts.factories import OrganizationFactory, member
 
 
 @pytest.fixture(autouse=True)
@@ -41,30 +41,22 @@ def bureau(db: None) -> Organization:
 
 @pytest.fixture
 def alice(org_a: Organization) -> User:
-    user = UserFactory(username="alice")
-    MembershipFactory(user=user, organization=org_a, role=Membership.Role.ENTERPRISE)
-    return user
+    return member("alice", org_a, Membership.Role.ENTERPRISE)
 
 
 @pytest.fixture
 def bob(org_a: Organization) -> User:
-    user = UserFactory(username="bob")
-    MembershipFactory(user=user, organization=org_a, role=Membership.Role.ENTERPRISE)
-    return user
+    return member("bob", org_a, Membership.Role.ENTERPRISE)
 
 
 @pytest.fixture
 def charlie(org_b: Organization) -> User:
-    user = UserFactory(username="charlie")
-    MembershipFactory(user=user, organization=org_b, role=Membership.Role.ENTERPRISE)
-    return user
+    return member("charlie", org_b, Membership.Role.ENTERPRISE)
 
 
 @pytest.fixture
 def staff(bureau: Organization) -> User:
-    user = UserFactory(username="staff")
-    MembershipFactory(user=user, organization=bureau, role=Membership.Role.STAFF)
-    return user
+    return member("staff", bureau, Membership.Role.STAFF)
 
 
 @pytest.fixture

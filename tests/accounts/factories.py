@@ -37,3 +37,10 @@ class MembershipFactory(DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     organization = factory.SubFactory(OrganizationFactory)
     role = Membership.Role.ENTERPRISE
+
+
+def member(username: str, organization: Organization, role: str, **user_fields: object) -> User:
+    """A user who belongs to `organization` with `role` (the shape of every persona)."""
+    user = UserFactory(username=username, **user_fields)
+    MembershipFactory(user=user, organization=organization, role=role)
+    return user

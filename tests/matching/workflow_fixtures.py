@@ -11,7 +11,7 @@ import pytest
 from accounts.models import Membership, Organization, User
 from matching.models import Match, MatchDirection, MatchStatus
 from portal.models import Expert, Need, Result
-from tests.accounts.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.accounts.factories import OrganizationFactory, member
 from tests.matching.factories import ExpertFactory, NeedFactory, ResultFactory
 
 __all__ = [
@@ -39,16 +39,12 @@ def university(db: None) -> Organization:
 
 @pytest.fixture
 def rita(university: Organization) -> User:
-    user = UserFactory(username="rita", phone="13800000002")
-    MembershipFactory(user=user, organization=university, role=Membership.Role.RESEARCHER)
-    return user
+    return member("rita", university, Membership.Role.RESEARCHER, phone="13800000002")
 
 
 @pytest.fixture
 def eddie(university: Organization) -> User:
-    user = UserFactory(username="eddie")
-    MembershipFactory(user=user, organization=university, role=Membership.Role.EXPERT)
-    return user
+    return member("eddie", university, Membership.Role.EXPERT)
 
 
 @pytest.fixture
@@ -115,9 +111,7 @@ def qd_bureau(db: None) -> Organization:
 
 @pytest.fixture
 def qd_staff(qd_bureau: Organization) -> User:
-    user = UserFactory(username="qd_staff")
-    MembershipFactory(user=user, organization=qd_bureau, role=Membership.Role.STAFF)
-    return user
+    return member("qd_staff", qd_bureau, Membership.Role.STAFF)
 
 
 @pytest.fixture
@@ -142,6 +136,4 @@ def qd_match(qd_need: Need, qd_result: Result) -> Match:
 
 @pytest.fixture
 def admin_user(bureau: Organization) -> User:
-    user = UserFactory(username="boss")
-    MembershipFactory(user=user, organization=bureau, role=Membership.Role.ADMIN)
-    return user
+    return member("boss", bureau, Membership.Role.ADMIN)

@@ -10,7 +10,7 @@ from django.test import Client
 
 from accounts.models import Membership, Organization, User
 from portal.models import CooperationMode, MaturityLevel, TechField
-from tests.accounts.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.accounts.factories import OrganizationFactory, member
 
 
 @pytest.fixture
@@ -20,16 +20,12 @@ def university(db: None) -> Organization:
 
 @pytest.fixture
 def researcher(university: Organization) -> User:
-    user = UserFactory(username="rita")
-    MembershipFactory(user=user, organization=university, role=Membership.Role.RESEARCHER)
-    return user
+    return member("rita", university, Membership.Role.RESEARCHER)
 
 
 @pytest.fixture
 def expert_user(university: Organization) -> User:
-    user = UserFactory(username="eddie")
-    MembershipFactory(user=user, organization=university, role=Membership.Role.EXPERT)
-    return user
+    return member("eddie", university, Membership.Role.EXPERT)
 
 
 @pytest.fixture
@@ -38,9 +34,7 @@ def other_staff(db: None) -> User:
     bureau = OrganizationFactory(
         name="呼和浩特市科学技术局", org_type="bureau", region_code="150100"
     )
-    user = UserFactory(username="olga")
-    MembershipFactory(user=user, organization=bureau, role=Membership.Role.STAFF)
-    return user
+    return member("olga", bureau, Membership.Role.STAFF)
 
 
 def client_for(user: User | None) -> Client:
