@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from matching.bench_cli import rank_documents  # noqa: E402
+from matching.engine.bench_cli import rank_documents  # noqa: E402
 
 
 def rank(queries: list[dict], corpus: list[dict], k: int = 10) -> list[list[str]]:

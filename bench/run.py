@@ -127,7 +127,7 @@ RSS_BM25S = r"""
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
 sys.path.insert(0, sys.argv[3])
-from matching.bench_cli import peak_rss_mb
+from matching.engine.bench_cli import peak_rss_mb
 from baselines import tok
 import bm25s
 texts = [json.loads(l)["text"] for l in open(sys.argv[2], encoding="utf-8")]
@@ -145,9 +145,10 @@ def speed(bench: Path, n_docs: int, n_queries: int, one_sample: int) -> dict[str
     from baselines import tok  # type: ignore[import-not-found]
     from baselines.methods import METHODS  # type: ignore[import-not-found]
 
-    from matching import engine, text
-    from matching.bench_cli import default_processes
-    from matching.index import SparseIndex
+    from matching.engine import recommend as engine
+    from matching.engine import text
+    from matching.engine.bench_cli import default_processes
+    from matching.engine.index import SparseIndex
 
     needs, docs = _tiled(bench, n_docs, n_queries)
     doc_texts = [d["text"] for d in docs]
@@ -270,7 +271,7 @@ def speed(bench: Path, n_docs: int, n_queries: int, one_sample: int) -> dict[str
             [
                 sys.executable,
                 "-m",
-                "matching.bench_cli",
+                "matching.engine.bench_cli",
                 "--queries",
                 str(tmpdir / "queries.jsonl"),
                 "--corpus",

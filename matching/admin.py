@@ -63,4 +63,4 @@ class RematchJobAdmin(admin.ModelAdmin):
 
 
 # The staff workflow's rows (issue 5).
-from matching import workflow_admin  # noqa: E402, F401
+from matching.pairs import admin as workflow_admin

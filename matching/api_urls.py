@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.urls import path
 
-from matching import apis, workflow_apis
+from matching.lists import apis
+from matching.pairs import apis as workflow_apis
 
 urlpatterns = [
     path(

@@ -19,7 +19,9 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.models import User
-from matching import followups, scoping, workflow
+from matching.pairs import followups
+from matching.pairs import scoping
+from matching.pairs import services as workflow
 from matching.models import (
     FollowUpChannel,
     Match,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.urls import path
 
-from matching import views, workflow_urls
+from matching.lists import views
+from matching.pairs import urls as workflow_urls
 
 app_name = "matching"
 

@@ -76,7 +76,7 @@ def can_see_contact(user: User | None, posting: Posting) -> bool:
     if can_view_all(user, posting):
         return True
     # Brokered contact (issue 5): the other side of a pair both sides accepted.
-    from matching.workflow_selectors import contact_shared_with
+    from matching.pairs.selectors import contact_shared_with
 
     return contact_shared_with(user=user, posting=posting)
 

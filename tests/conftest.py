@@ -16,7 +16,8 @@ from tests.accounts.factories import OrganizationFactory, member
 def fresh_process_state() -> Iterator[None]:
     """Each test starts with what a new worker process has: an empty cache, no in-memory
     index and plain jieba (no domain dictionary from an earlier test's rolled-back data)."""
-    from matching import dictionary, services
+    from matching.lists import dictionary
+    from matching.lists import services
 
     yield
     cache.clear()

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import template
 
-from matching.selectors import user_can_see_recommendations
+from matching.lists.selectors import user_can_see_recommendations
 
 register = template.Library()
 

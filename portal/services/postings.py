@@ -3,7 +3,7 @@
 draft → submitted → published | rejected (reason) → closed / expired. Owners edit drafts and
 rejected items; editing a published item sends it back to review only when a material field
 changes. Every change that adds, edits or withdraws a published posting tells the matching
-engine through matching.hooks.on_posting_changed, inside the same transaction.
+engine through matching.lists.hooks.on_posting_changed, inside the same transaction.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from portal.search import search_tokens_for
 
 if TYPE_CHECKING:
     from accounts.models import Organization, User
-    from matching.hooks import PostingKind
+    from matching.lists.hooks import PostingKind
 
 # A concrete posting of any of the three registers.
 Posting: TypeAlias = Need | Result | Expert
@@ -167,7 +167,7 @@ def contains_html(value: object) -> bool:
 
 
 def _notify_engine(spec: KindSpec, posting: Posting) -> None:
-    from matching.hooks import on_posting_changed
+    from matching.lists.hooks import on_posting_changed
 
     on_posting_changed(kind=spec.kind, pk=posting.pk)
 

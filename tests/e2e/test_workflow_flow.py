@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Organization
-from matching import services
+from matching.lists import services
 from matching.demo_workflow import seed_workflow
 from matching.models import Match, MatchStatus
 from portal import demo

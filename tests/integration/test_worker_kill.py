@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.db.models import Count
 from django.test import override_settings
 
-from matching import services
+from matching.lists import services
 from matching.models import JobStatus, Match, RematchChunk, RematchJob
 from portal.models import Expert, Need, PostingStatus, Result
 from tests.integration.conftest import WorkerProcess, wait_for

@@ -14,7 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from matching import hooks, services
+from matching.lists import hooks
+from matching.lists import services
 from matching.models import Match, MatchDirection
 from portal.models import (
     CooperationMode,

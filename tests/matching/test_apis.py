@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Organization, User
-from matching import services
+from matching.lists import services
 from tests.matching.factories import (
     SOLAR_EXPERT,
     SOLAR_NEED,

@@ -13,7 +13,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import User
-from matching import stats, workflow
+from matching.dashboards import stats
+from matching.pairs import services as workflow
 from matching.models import Match, MatchCase, MatchDirection, MatchStatus
 from portal.models import Expert, Need, PostingStatus, Result
 from tests.matching.factories import ExpertFactory, NeedFactory, ResultFactory

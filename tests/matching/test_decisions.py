@@ -10,8 +10,8 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import User
-from matching import workflow
-from matching.decision_eval import pairwise_auc
+from matching.pairs import services as workflow
+from matching.engine.decision_eval import pairwise_auc
 from matching.models import Match, MatchDirection
 from portal.models import Need
 from tests.matching.factories import ResultFactory

@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Organization, User
-from matching import stats, workflow
+from matching.dashboards import stats
+from matching.pairs import services as workflow
 from matching.demo_workflow import seed_workflow
 from matching.models import Match, MatchStatus, MatchTransition
 from portal import demo

@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from matching import adapter, bench_cli, dictionary, services, text
+from matching.lists import engine_api as adapter
+from matching.engine import bench_cli
+from matching.lists import dictionary
+from matching.lists import services
+from matching.engine import text
 from matching.models import DocumentTerms, IndexState
 from portal import search
 from portal.models import PostingStatus

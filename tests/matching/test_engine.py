@@ -5,9 +5,10 @@ import random
 
 import pytest
 
-from matching import engine, text
-from matching.facts import Facts
-from matching.index import SparseIndex
+from matching.engine import recommend as engine
+from matching.engine import text
+from matching.engine.facts import Facts
+from matching.engine.index import SparseIndex
 
 WORDS = {
     "battery": "锂离子 电池 正极 负极 电解液 容量 循环 充放电 隔膜 石墨 硅碳 能量密度",

@@ -5,8 +5,8 @@ import random
 import numpy as np
 import pytest
 
-from matching import text
-from matching.index import IndexParams, SparseIndex
+from matching.engine import text
+from matching.engine.index import IndexParams, SparseIndex
 
 TOPICS = {
     "battery": "锂离子 电池 正极 负极 电解液 容量 循环 充放电 隔膜 石墨 硅碳 能量密度",

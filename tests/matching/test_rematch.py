@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db import OperationalError
 from django.utils import timezone
 
-from matching import services
+from matching.lists import services
 from matching.models import DocumentTerms, JobStatus, Match, MatchStatus, RematchChunk, RematchJob
 from portal.models import PostingStatus, Result
 from tests.matching.factories import (

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from matching.facts import Facts, FactTable, code_levels
-from matching.scoring import (
+from matching.engine.facts import Facts, FactTable, code_levels
+from matching.engine.scoring import (
     DEFAULT_WEIGHTS,
     FACTORS,
     WEIGHT_DOCS,

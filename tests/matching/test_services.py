@@ -5,7 +5,8 @@ from unittest import mock
 
 import pytest
 
-from matching import adapter, services
+from matching.lists import engine_api as adapter
+from matching.lists import services
 from matching.models import DocumentTerms, IndexState, Match, MatchDirection, MatchStatus
 from portal.models import PostingStatus
 from tests.matching.factories import (

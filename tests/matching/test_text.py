@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from matching import text
+from matching.engine import text
 
 
 @pytest.fixture(autouse=True)

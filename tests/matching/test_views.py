@@ -8,7 +8,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from accounts.models import Organization, User
-from matching import services
+from matching.lists import services
 from matching.models import JobStatus, Match, MatchStatus, RematchJob
 from tests.matching.factories import (
     SOLAR_EXPERT,

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts.models import Notification, User
-from matching import workflow
+from matching.pairs import services as workflow
 from matching.models import (
     Match,
     MatchCase,

@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Notification, User
-from matching import workflow
+from matching.pairs import services as workflow
 from matching.models import Match, MatchStatus, MatchTransition
 from portal.models import Need, Result
 from tests.matching.workflow_fixtures import *  # noqa: F403

@@ -1,6 +1,6 @@
 """Every move of the transition table, allowed and forbidden, for every role.
 
-Generated from matching.workflow.TRANSITIONS so a change to the table is tested at once.
+Generated from matching.pairs.services.TRANSITIONS so a change to the table is tested at once.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts.models import User
-from matching import workflow
+from matching.pairs import services as workflow
 from matching.models import Match, MatchCase, MatchSide, MatchStatus, MatchTransition
 from tests.matching.workflow_fixtures import *  # noqa: F403
 

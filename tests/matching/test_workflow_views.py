@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Notification, User
-from matching import workflow
+from matching.pairs import services as workflow
 from matching.models import FollowUp, Match, MatchStatus
 from tests.matching.workflow_fixtures import *  # noqa: F403
 

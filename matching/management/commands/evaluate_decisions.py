@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from matching.decision_eval import pairwise_auc
+from matching.engine.decision_eval import pairwise_auc
 from matching.models import MatchDecision
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from matching import bench_cli
+from matching.engine import bench_cli
 
 
 class Command(BaseCommand):

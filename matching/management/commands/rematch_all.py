@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from matching import services
+from matching.lists import services
 from matching.models import JobStatus, RematchJob
 
 

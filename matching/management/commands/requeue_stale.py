@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from matching import services
+from matching.lists import services
 
 
 class Command(BaseCommand):

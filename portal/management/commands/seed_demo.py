@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from matching import services as matching_services
+from matching.lists import services as matching_services
 from matching.demo_workflow import seed_workflow
 from portal import demo
 from portal.demo_registers import seed_registers

@@ -10,10 +10,10 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from matching import scoping
-from matching.followups import match_list_due
+from matching.pairs import scoping
+from matching.pairs.followups import match_list_due
 from matching.models import Match, MatchStatus
-from matching.workflow import _PARTY_ROLES
+from matching.pairs.services import _PARTY_ROLES
 
 if TYPE_CHECKING:
     from accounts.models import User

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Membership, User
 from accounts.notifications import notify_from_template
-from matching import scoping
+from matching.pairs import scoping
 from matching.models import (
     ContractType,
     Match,

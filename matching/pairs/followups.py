@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.notifications import notify_from_template
 from matching.models import FollowUp, FollowUpChannel, FollowUpReminder, Match, MatchStatus
-from matching.workflow import (
+from matching.pairs.services import (
     OPEN_STAGES,
     _case,
     _date,

@@ -1,8 +1,8 @@
 """Core of ``manage.py match_bench``: rank JSONL queries against a JSONL corpus.
 
 Django-free, so the bench adapter (bench/duijie_method.py) and the management command run
-the same code. It uses exactly the production path: :func:`matching.text.analyze`,
-:class:`matching.index.SparseIndex` and :func:`matching.engine.recommend`, with no
+the same code. It uses exactly the production path: :func:`matching.engine.text.analyze`,
+:class:`matching.engine.index.SparseIndex` and :func:`matching.engine.recommend`, with no
 structured facts (every factor neutral), no database and no Redis.
 
 Input lines: ``{"id": ..., "text": ..., "title": ... (optional)}``; other keys are ignored.
@@ -24,8 +24,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from matching import engine, text
-from matching.index import SparseIndex
+from matching.engine import recommend as engine
+from matching.engine import text
+from matching.engine.index import SparseIndex
 
 __all__ = ["BenchInputError", "iter_jsonl", "main", "rank_documents", "read_jsonl"]
 

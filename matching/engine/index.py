@@ -1,6 +1,6 @@
 """In-memory sparse index of one register (needs, results or experts), no Django.
 
-Built from per-document term statistics (:class:`matching.text.TermStats`, what the
+Built from per-document term statistics (:class:`matching.engine.text.TermStats`, what the
 database stores per document), it answers "which documents share the most weighted terms
 with this query" with sparse products only, and keeps a small dense topic vector per
 document (LSA folded in from the catalogue itself) so the scorer can pull same-field
@@ -37,8 +37,8 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 
-from matching.facts import Facts, FactTable
-from matching.text import PHRASE_SEP, TermStats
+from matching.engine.facts import Facts, FactTable
+from matching.engine.text import PHRASE_SEP, TermStats
 
 __all__ = ["Candidates", "IndexParams", "QueryVector", "SparseIndex"]
 
@@ -809,7 +809,7 @@ class SparseIndex:
 
     def topk(self, query_stats: TermStats, k: int = 10) -> list[tuple[str, float]]:
         """Text-only ranking with the default weights (see :mod:`matching.engine`)."""
-        from matching import engine
+        from matching.engine import recommend as engine
 
         return [(m.doc_id, m.score) for m in engine.recommend(self, query_stats, k=k)]
 
@@ -817,7 +817,7 @@ class SparseIndex:
         self, queries: Sequence[TermStats], k: int = 10
     ) -> list[list[tuple[str, float]]]:
         """:meth:`topk` for many queries with one sparse product per chunk."""
-        from matching import engine
+        from matching.engine import recommend as engine
 
         return [
             [(m.doc_id, m.score) for m in matches]

@@ -25,7 +25,7 @@ from django.db import OperationalError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from matching import adapter
+from matching.lists import engine_api as adapter
 from matching.models import (
     ChunkPhase,
     DocumentKind,
@@ -497,7 +497,7 @@ def document_enqueue(*, kind: str, pk: int) -> None:
 
 
 def _send_document_task(kind: str, pk: int) -> None:
-    from matching.tasks import document_match_task
+    from matching.lists.tasks import document_match_task
 
     try:
         document_match_task.delay(kind, pk)
@@ -521,7 +521,7 @@ def _max_attempts() -> int:
 
 
 def _enqueue_chunk(chunk_id: int) -> None:
-    from matching.tasks import rematch_chunk_task
+    from matching.lists.tasks import rematch_chunk_task
 
     rematch_chunk_task.delay_on_commit(chunk_id)
 
@@ -786,7 +786,7 @@ def dictionary_update() -> bool:
     follows does it) and the search tokens are rewritten here, so search and matching keep
     cutting text the same way. Returns whether it moved.
     """
-    from matching import dictionary
+    from matching.lists import dictionary
 
     moved = dictionary.dictionary_refresh()
     if moved:

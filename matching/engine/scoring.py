@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from matching.facts import Facts, FactTable
+from matching.engine.facts import Facts, FactTable
 
 __all__ = [
     "DEFAULT_WEIGHTS",

@@ -23,8 +23,10 @@ from accounts.notifications import (
     notification_mark_read,
     notification_unread_count,
 )
-from matching import followups, stats, workflow
-from matching import workflow_selectors as sel
+from matching.pairs import followups
+from matching.dashboards import stats
+from matching.pairs import services as workflow
+from matching.pairs import selectors as sel
 from matching.models import (
     ContractType,
     FollowUpChannel,

@@ -12,8 +12,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from matching import selectors, services
-from matching.explain import explanation_summary
+from matching.lists import selectors
+from matching.lists import services
+from matching.lists.explain import explanation_summary
 from matching.models import Match, MatchDirection, MatchStatus
 from portal.access import hidden_fields
 

@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 
-from matching import followups
+from matching.pairs import followups
 
 logger = logging.getLogger(__name__)
 

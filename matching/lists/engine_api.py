@@ -10,11 +10,12 @@ import dataclasses
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-from matching import engine, text
-from matching.facts import Facts
-from matching.index import SparseIndex
-from matching.scoring import DEFAULT_WEIGHTS, WEIGHT_DOCS, Weights, weights_from
-from matching.text import TermStats
+from matching.engine import recommend as engine
+from matching.engine import text
+from matching.engine.facts import Facts
+from matching.engine.index import SparseIndex
+from matching.engine.scoring import DEFAULT_WEIGHTS, WEIGHT_DOCS, Weights, weights_from
+from matching.engine.text import TermStats
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -53,7 +54,7 @@ def add_user_terms(terms: Iterable[str]) -> None:
 def analyze(*, title: str, keywords: Iterable[str], body: str) -> TermStats:
     """Per-field term statistics of one document (the only tokenisation a document gets),
     cut with the portal's domain dictionary (:mod:`matching.dictionary`)."""
-    from matching.dictionary import ensure_domain_dictionary
+    from matching.lists.dictionary import ensure_domain_dictionary
 
     ensure_domain_dictionary()
     return text.term_stats(title=title, keywords=list(keywords), body=body)

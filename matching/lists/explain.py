@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from matching.text import PHRASE_SEP
+from matching.engine.text import PHRASE_SEP
 
 FACTOR_LABELS: dict[str, Any] = {
     "lexical": _("文本相似度"),

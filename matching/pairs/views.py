@@ -20,12 +20,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
-from matching import followups, scoping, stats, workflow
-from matching import workflow_selectors as sel
-from matching.explain import explanation_summary
+from matching.pairs import followups
+from matching.pairs import scoping
+from matching.dashboards import stats
+from matching.pairs import services as workflow
+from matching.pairs import selectors as sel
+from matching.lists.explain import explanation_summary
 from matching.models import MatchSide, MatchStatus
-from matching.stats_export import stats_tables, tables_to_xlsx
-from matching.workflow_forms import (
+from matching.dashboards.export import stats_tables, tables_to_xlsx
+from matching.pairs.forms import (
     AdvanceForm,
     BulkForm,
     FollowUpForm,

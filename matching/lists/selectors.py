@@ -7,7 +7,7 @@ from django.http import Http404
 
 from accounts.models import User
 from matching.models import Match, MatchStatus, RematchJob
-from matching.services import MODELS, TARGETS
+from matching.lists.services import MODELS, TARGETS
 from portal.access import can_view_all
 from portal.models import Expert, Need, Result
 

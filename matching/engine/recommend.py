@@ -1,6 +1,6 @@
 """The recommend layer: an index and a query document in, top-k matches with explanations out.
 
-Pure functions over :class:`matching.index.SparseIndex`; no Django, no I/O. The worker
+Pure functions over :class:`matching.engine.index.SparseIndex`; no Django, no I/O. The worker
 that handles a newly posted need calls :func:`recommend`; rematches and the bench call
 :func:`recommend_batch`, which gives the same scores with one sparse product per chunk of
 queries.
@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from matching.facts import Facts
-from matching.index import Candidates, QueryVector, SparseIndex
-from matching.scoring import Weights, combine, factor_values, weights_from
-from matching.text import TermStats
+from matching.engine.facts import Facts
+from matching.engine.index import Candidates, QueryVector, SparseIndex
+from matching.engine.scoring import Weights, combine, factor_values, weights_from
+from matching.engine.text import TermStats
 
 __all__ = ["Match", "recommend", "recommend_batch"]
 

@@ -25,13 +25,13 @@ adapter before it analyses a document, ``portal.search.tokenize`` for search tex
 stored ``search_tokens``). It costs a clock read; at most every
 ``MATCHING_DICTIONARY_CHECK_SECONDS`` (default 30) it reads the stamp (one indexed query)
 and, only when the digest differs from the installed one, installs the stored terms with
-:func:`matching.text.set_user_terms`. Without a stamp (a fresh database, before the first
+:func:`matching.engine.text.set_user_terms`. Without a stamp (a fresh database, before the first
 refresh) no domain terms are installed: plain jieba, exactly as before.
 
 **What a change makes stale.** Term statistics (``DocumentTerms.terms``) and
 ``Posting.search_tokens`` were cut with the old dictionary. :func:`dictionary_refresh`
 therefore clears ``DocumentTerms.content_hash`` of every row, so the next index pass of
-``matching.services.rematch_all_start`` (``document_index`` re-tokenises a row whose content
+``matching.lists.services.rematch_all_start`` (``document_index`` re-tokenises a row whose content
 hash differs) cuts every published document again, and :func:`search_tokens_refresh`
 rewrites the search tokens. The nightly job runs, in this order::
 
@@ -58,7 +58,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from matching import text
+from matching.engine import text
 
 __all__ = [
     "DICTIONARY_KIND",

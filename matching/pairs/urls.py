@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from matching import workflow_views as views
+from matching.pairs import views
 
 urlpatterns = [
     path("review/", views.review_queue, name="review-queue"),

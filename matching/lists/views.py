@@ -15,8 +15,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
-from matching import selectors, services
-from matching.explain import explanation_summary
+from matching.lists import selectors
+from matching.lists import services
+from matching.lists.explain import explanation_summary
 from matching.models import Match, MatchDirection, MatchStatus, RematchJob
 from portal.access import hidden_fields
 

@@ -19,6 +19,6 @@ def on_posting_changed(*, kind: PostingKind, pk: int) -> None:
     the beat task ``requeue_stale_task`` (or ``manage.py requeue_stale``) finds the mark and
     enqueues it again.
     """
-    from matching.services import document_enqueue
+    from matching.lists.services import document_enqueue
 
     document_enqueue(kind=kind, pk=pk)
