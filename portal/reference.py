@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 
 from portal.regions import region_table
 
@@ -15,6 +16,26 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 
 def _reference_json() -> dict[str, list[dict[str, Any]]]:
     return json.loads((DATA_DIR / "reference.json").read_text(encoding="utf-8"))
+
+
+def _region_self_parents_repair() -> int:
+    """Give rows that are their own parent the shipped level and parent.
+
+    Before issue 10 the shipped table listed 东莞市, 中山市 and 儋州市 a second time as their
+    own district, and that row (level 3, parent = itself) is what the sync stored.
+    """
+    from portal.models import Region
+
+    table = region_table()
+    repaired = 0
+    for region in Region.objects.filter(parent_code=F("code")):
+        row = table.get(region.code)
+        if row is None:
+            continue
+        region.level, region.parent_code = row.level, row.parent
+        region.save(update_fields=["level", "parent_code"])
+        repaired += 1
+    return repaired
 
 
 @transaction.atomic
@@ -36,6 +57,7 @@ def reference_data_sync() -> dict[str, int]:
     ]
     Region.objects.bulk_create(new_regions, batch_size=1000)
     created["regions"] = len(new_regions)
+    created["regions_repaired"] = _region_self_parents_repair()
 
     count = 0
     for row in data["tech_fields"]:  # parents come before their children in the file

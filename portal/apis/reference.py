@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django.shortcuts import get_object_or_404
@@ -17,7 +18,7 @@ from rest_framework.response import Response
 from accounts.models import Organization
 from accounts.selectors import organization_list_visible_to
 from portal.models import Region, TechField
-from portal.regions import region_full_name, region_table
+from portal.regions import region_full_names, region_table
 from portal.selectors import tech_field_list
 
 
@@ -81,19 +82,37 @@ class RegionListApi(GenericAPIView):
         level = params.validated_data.get("level")
         if parent is None and level is None:
             level = 2
-        rows: list[dict[str, Any]] = [
-            {
-                "code": row.code,
-                "name": row.name,
-                "full_name": region_full_name(row.code),
-                "level": row.level,
-                "parent": row.parent,
-            }
-            for row in region_table().values()
-            if (parent is None or row.parent == parent)
-            and (level is None or row.level <= int(level))
-        ]
-        return Response(self.OutputSerializer(rows, many=True).data)
+        return Response(
+            region_list_rows(parent=parent, level=None if level is None else int(level))
+        )
+
+
+@cache
+def _region_rows() -> tuple[dict[str, Any], ...]:
+    names = region_full_names()
+    return tuple(
+        {
+            "code": row.code,
+            "name": row.name,
+            "full_name": names[row.code],
+            "level": row.level,
+            "parent": row.parent,
+        }
+        for row in region_table().values()
+    )
+
+
+def region_list_rows(*, parent: str | None, level: int | None) -> list[dict[str, Any]]:
+    """The rows of /api/regions/ (already in RegionListApi.OutputSerializer's shape).
+
+    Built once per process from the shipped table, so a request only filters: the whole table
+    (?level=3, 3,348 rows) is the longest answer there is.
+    """
+    return [
+        row
+        for row in _region_rows()
+        if (parent is None or row["parent"] == parent) and (level is None or row["level"] <= level)
+    ]
 
 
 class OrganizationOutputSerializer(serializers.Serializer):
