@@ -34,9 +34,12 @@ def _authenticated(user: Any) -> bool:
     return user is not None and bool(getattr(user, "is_authenticated", False))
 
 
-def _base(kind: str) -> QuerySet[Any]:
+def _base(kind: str, *, with_attachments: bool = False) -> QuerySet[Any]:
+    """Every relation a list row shows, fetched with the page: a fixed number of queries
+    (one per prefetched relation) whatever the page size."""
     model = POSTING_MODELS[kind]
-    return model.objects.select_related(*_SELECT_RELATED[kind]).prefetch_related(*_PREFETCH[kind])
+    prefetch = _PREFETCH[kind] + (("attachments",) if with_attachments else ())
+    return model.objects.select_related(*_SELECT_RELATED[kind]).prefetch_related(*prefetch)
 
 
 def _owner_q(kind: str, user: User) -> Q:
@@ -56,9 +59,15 @@ def _jurisdiction_q(user: User) -> Q | None:
     return Q(region_code__startswith=prefix) if prefix else Q()
 
 
-def posting_list_visible_to(*, kind: str, user: User | None) -> QuerySet[Any]:
-    """Published postings for everyone; owners and staff of the region also see the rest."""
-    qs = _base(kind)
+def posting_list_visible_to(
+    *, kind: str, user: User | None, with_attachments: bool = False
+) -> QuerySet[Any]:
+    """Published postings for everyone; owners and staff of the region also see the rest.
+
+    ``with_attachments`` prefetches the attachments too, for lists that show them per row
+    (the API); the browser lists do not, so they skip that query.
+    """
+    qs = _base(kind, with_attachments=with_attachments)
     visible = Q(status=PostingStatus.PUBLISHED)
     if _authenticated(user):
         assert user is not None

@@ -47,7 +47,10 @@ class PostingApi(GenericAPIView):
         return serializer(posting, many=many, context={"user": _user(self.request)}).data
 
     def get_queryset(self) -> Any:
-        return selectors.posting_list_visible_to(kind=self.kind, user=_user(self.request))
+        # Each output row lists its attachments: fetch them with the page, not per row.
+        return selectors.posting_list_visible_to(
+            kind=self.kind, user=_user(self.request), with_attachments=True
+        )
 
 
 class PostingListApi(PostingApi):
