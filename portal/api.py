@@ -18,9 +18,19 @@ from rest_framework.views import exception_handler as drf_exception_handler
 logger = logging.getLogger(__name__)
 
 
+# No page holds more rows than this, whatever ?page_size= asks for (larger values are cut down
+# to it): a request's cost must not grow with what the client asks for.
+MAX_PAGE_SIZE = 100
+# Reference lists (fields, regions) answer a bare, unpaginated array for select widgets; this caps
+# them all the same, well above the shipped tables (3,348 regions), so no list is unbounded.
+MAX_REFERENCE_ROWS = 5000
+
+
 class Pagination(PageNumberPagination):
+    """The one pagination of every list API: ?page=, ?page_size= up to MAX_PAGE_SIZE."""
+
     page_size_query_param = "page_size"
-    max_page_size = 100
+    max_page_size = MAX_PAGE_SIZE
 
 
 def _validation_detail(exc: DjangoValidationError) -> Any:

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from accounts.models import Organization
 from accounts.selectors import organization_list_visible_to
+from portal.api import MAX_REFERENCE_ROWS
 from portal.models import Region, TechField
 from portal.regions import region_full_names, region_table
 from portal.selectors import tech_field_list
@@ -43,7 +44,8 @@ class TechFieldListApi(GenericAPIView):
 
     @extend_schema(tags=["reference"], responses=OutputSerializer(many=True))
     def get(self, request: Request) -> Response:
-        return Response(self.OutputSerializer(tech_field_list(), many=True).data)
+        fields = tech_field_list()[:MAX_REFERENCE_ROWS]
+        return Response(self.OutputSerializer(fields, many=True).data)
 
 
 class RegionListApi(GenericAPIView):
@@ -108,11 +110,12 @@ def region_list_rows(*, parent: str | None, level: int | None) -> list[dict[str,
     Built once per process from the shipped table, so a request only filters: the whole table
     (?level=3, 3,348 rows) is the longest answer there is.
     """
-    return [
+    rows = [
         row
         for row in _region_rows()
         if (parent is None or row["parent"] == parent) and (level is None or row["level"] <= level)
     ]
+    return rows[:MAX_REFERENCE_ROWS]
 
 
 class OrganizationOutputSerializer(serializers.Serializer):
