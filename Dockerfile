@@ -27,4 +27,7 @@ RUN pip install --no-deps . \
 
 USER duijie
 EXPOSE 8000
-CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# --timeout: a worker stuck on one request longer than this is killed and replaced, so no
+# request pins a worker for ever. 60 s leaves room for the largest in-request job (a 1,000-row
+# Excel import, target < 30 s); keep this line and docker-compose.yml's web command identical.
+CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", "--graceful-timeout", "30", "--access-logfile", "-"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib
+import json
 import os
 import subprocess
 import sys
@@ -53,6 +55,37 @@ def test_each_service_command_points_at_real_modules(compose: dict) -> None:
     migrate = services["migrate"]["command"]
     assert migrate[:2] == ["python", "manage.py"]
     assert (ROOT / "manage.py").exists()
+
+
+def _dockerfile_cmd() -> list[str]:
+    lines = (ROOT / "Dockerfile").read_text(encoding="utf-8").splitlines()
+    cmd = [line for line in lines if line.startswith("CMD ")]
+    assert len(cmd) == 1, cmd
+    return json.loads(cmd[0].removeprefix("CMD "))
+
+
+def _gunicorn_options(command: list[str]) -> argparse.Namespace:
+    """The command's options as gunicorn itself parses them (unknown flags fail here)."""
+    from gunicorn.config import Config
+
+    assert command[0] == "gunicorn", command
+    return Config().parser().parse_args(command[1:])
+
+
+@pytest.mark.parametrize("where", ["Dockerfile", "docker-compose.yml"])
+def test_gunicorn_runs_with_a_request_timeout(where: str, compose: dict) -> None:
+    command = _dockerfile_cmd() if where == "Dockerfile" else compose["services"]["web"]["command"]
+    options = _gunicorn_options(command)
+
+    # Explicit, not gunicorn's default: a stuck request frees its worker within a minute.
+    assert "--timeout" in command
+    assert 0 < options.timeout <= 60
+    assert "--graceful-timeout" in command
+    assert 0 < options.graceful_timeout <= options.timeout
+
+
+def test_the_image_and_compose_start_gunicorn_the_same_way(compose: dict) -> None:
+    assert _dockerfile_cmd() == compose["services"]["web"]["command"]
 
 
 def test_the_worker_consumes_every_routed_queue(compose: dict) -> None:
