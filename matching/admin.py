@@ -7,8 +7,8 @@ from matching.models import DocumentTerms, IndexState, Match, RematchChunk, Rema
 
 @admin.register(Match)
 class MatchAdmin(admin.ModelAdmin):
-    list_display = ["id", "direction", "need", "result", "expert", "status", "score", "rank"]
-    list_filter = ["status", "direction"]
+    list_display = ["id", "kind", "need", "result", "expert", "status", "score"]
+    list_filter = ["status", "kind"]
     search_fields = ["need__title", "result__title", "expert__name"]
     raw_id_fields = ["need", "result", "expert", "decided_by"]
     readonly_fields = ["created_at", "updated_at"]
@@ -63,4 +63,3 @@ class RematchJobAdmin(admin.ModelAdmin):
 
 
 # The staff workflow's rows (issue 5).
-from matching.pairs import admin as workflow_admin

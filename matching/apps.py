@@ -7,3 +7,9 @@ from django.utils.translation import gettext_lazy as _
 class MatchingConfig(AppConfig):
     name = "matching"
     verbose_name = _("智能匹配")
+
+    def ready(self) -> None:
+        from matching.lists.receivers import on_posting_changed
+        from portal.signals import posting_changed
+
+        posting_changed.connect(on_posting_changed, dispatch_uid="matching.lists.posting_changed")

@@ -19,9 +19,6 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.models import User
-from matching.pairs import followups
-from matching.pairs import scoping
-from matching.pairs import services as workflow
 from matching.models import (
     FollowUpChannel,
     Match,
@@ -31,6 +28,8 @@ from matching.models import (
     MatchTransition,
     RejectReason,
 )
+from matching.pairs import followups, scoping
+from matching.pairs import services as workflow
 
 logger = logging.getLogger(__name__)
 

@@ -44,6 +44,9 @@ def _validation_detail(exc: DjangoValidationError) -> Any:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Map the services' Django exceptions to DRF ones; everything else becomes JSON too."""
+    if isinstance(exc, DjangoValidationError) and getattr(exc, "code", None) == "conflict":
+        # deciding a pair twice, a pair that exists already: the state, not the input
+        return Response(_validation_detail(exc), status=409)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_validation_detail(exc))
     elif isinstance(exc, DjangoPermissionDenied):

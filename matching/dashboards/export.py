@@ -20,7 +20,7 @@ class Table:
 
 
 def stats_tables(figures: dict[str, Any]) -> list[Table]:
-    """The figures of :func:`matching.dashboards.stats.stats_for` as titled tables, in page order."""
+    """The figures of :func:`~matching.dashboards.stats.stats_for` as titled tables."""
     totals = figures["totals"]
     total_rows: list[list[Any]] = [
         [_("技术需求"), totals["needs"]],

@@ -29,8 +29,8 @@ from django.db.models.functions import Coalesce, Substr, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from matching.pairs import scoping
 from matching.models import Match, MatchStatus
+from matching.pairs import scoping
 from matching.pairs.services import PIPELINE
 from portal.models import Expert, Need, PostingStatus, Result, TechField
 from portal.regions import region_full_name

@@ -714,6 +714,7 @@ class SparseIndex:
         feedback_docs: int,
         query_topic_weight: float,
         mask: np.ndarray | None = None,
+        force_rows: np.ndarray | None = None,
     ) -> Candidates:
         """Keep the ``limit`` best rows of one query's lexical scores and add topic scores.
 
@@ -733,12 +734,18 @@ class SparseIndex:
             rows = np.argpartition(-scores, limit - 1)[:limit]
         else:
             rows = np.arange(scores.shape[0])
+        if force_rows is not None and force_rows.size:
+            # rows whose score the caller needs even outside the lexical top (a pair's
+            # score seen from the other side); normalised by the same best score
+            extra = np.setdiff1d(force_rows[self._alive[force_rows] > 0], rows)
+            rows = np.concatenate([rows, extra.astype(rows.dtype)])
         lex = scores[rows]
         best = float(lex.max())
         lexical = (lex / best).astype(np.float32)
         topic = np.zeros(rows.size, dtype=np.float32)
         if self._projection.shape[0] and feedback_docs > 0:
-            top = np.argsort(-lexical, kind="stable")[:feedback_docs]
+            # ties broken by row, so the feedback documents never depend on argpartition
+            top = np.lexsort((rows, -lexical))[:feedback_docs]
             vectors = self._topics[rows]
             direction = lexical[top] @ vectors[top] + query_topic_weight * query.topic
             norm = float(np.linalg.norm(direction))

@@ -29,6 +29,8 @@ class Match:
     doc_id: str
     score: float
     explanation: dict[str, Any] = field(default_factory=dict)
+    # True for a document asked for with ``include`` that is not in the top k
+    extra: bool = False
 
 
 def _mask(
@@ -55,16 +57,26 @@ def _finish(
     weights: Weights,
     k: int,
     explain: bool,
+    keep_rows: Sequence[int] = (),
 ) -> list[Match]:
-    """Score one query's candidates, keep the k best, explain them."""
+    """Score one query's candidates, keep the k best (and ``keep_rows``), explain them."""
     if cands.rows.size == 0 or k <= 0:
         return []
     factors = factor_values(index.facts, cands.rows, facts)
     total, parts = combine(cands.lexical, cands.topic, factors, weights)
-    # best first; ties broken by row so the order is deterministic
-    order = np.lexsort((cands.rows, -total))[:k]
+    # best first; ties broken by document id (not by row, which depends on the order
+    # documents reached this process) so every process ranks alike
+    ids = np.asarray([index.doc_id(int(r)) for r in cands.rows.tolist()])
+    ranked = np.lexsort((ids, -total))
+    order = ranked[:k]
+    n_top = int(order.size)
+    if keep_rows:
+        wanted = set(keep_rows)
+        order = np.concatenate(
+            [order, [p for p in ranked[k:].tolist() if int(cands.rows[p]) in wanted]]
+        ).astype(np.int64)
     matches = []
-    for pos in order.tolist():
+    for i, pos in enumerate(order.tolist()):
         row = int(cands.rows[pos])
         explanation: dict[str, Any] = {}
         if explain:
@@ -91,7 +103,7 @@ def _finish(
                     for name in factors
                 },
             }
-        matches.append(Match(index.doc_id(row), float(total[pos]), explanation))
+        matches.append(Match(index.doc_id(row), float(total[pos]), explanation, i >= n_top))
     return matches
 
 
@@ -105,16 +117,20 @@ def recommend(
     restrict_to: Collection[str] | None = None,
     exclude: Collection[str] = (),
     explain: bool = True,
+    include: Collection[str] = (),
 ) -> list[Match]:
     """The k best documents of ``index`` for one query document, best first.
 
     ``restrict_to`` limits the answer to those ids (search after filtering); ``exclude``
-    drops ids (e.g. pairs already decided). Returns fewer than k matches when fewer
-    documents share a term with the query, and [] for an empty query.
+    drops ids (e.g. pairs already decided). ``include``: ids whose score is wanted even if
+    they fall outside the top k; they follow the top k, scored exactly as they would be
+    inside it. Returns fewer than k matches when fewer documents share a term with the
+    query, and [] for an empty query.
     """
     w = weights_from(weights)
     qv = index.query_vector(query)
     scores = index.lexical_scores(qv)
+    forced = [r for r in (index.row(str(d)) for d in include) if r is not None]
     cands = index.candidates(
         qv,
         scores,
@@ -122,8 +138,9 @@ def recommend(
         feedback_docs=w.feedback_docs,
         query_topic_weight=w.query_topic_weight,
         mask=_mask(index, restrict_to, exclude),
+        force_rows=np.asarray(forced, dtype=np.int64) if forced else None,
     )
-    return _finish(index, qv, cands, facts, w, k, explain)
+    return _finish(index, qv, cands, facts, w, k, explain, keep_rows=forced)
 
 
 def recommend_batch(

@@ -12,10 +12,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from matching.lists import selectors
-from matching.lists import services
+from matching.lists import selectors, services
 from matching.lists.explain import explanation_summary
-from matching.models import Match, MatchDirection, MatchStatus
+from matching.models import MatchStatus
 from portal.access import hidden_fields
 
 
@@ -35,20 +34,22 @@ class ExplanationPartSerializer(serializers.Serializer):
 
 
 class RecommendationListApi(APIView):
-    """Top matches computed for one need, result or expert, best first per direction.
+    """A need's, result's or expert's recommendation lists, best first per kind of pair.
 
     Visible to the posting's owners and to bureau staff whose jurisdiction covers it;
-    anyone else gets 404. Owners do not see pairs staff rejected or closed.
+    anyone else gets 404. Staff see the engine's list with scores; owners see the pairs staff
+    took up, with their stage (scores only with ``MATCHING_SELF_SERVICE``). The same pair
+    has the same ``id`` and ``score`` in the lists of both of its sides.
     """
 
     permission_classes = [IsAuthenticated]
     kind = ""
 
     class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
-        direction = serializers.ChoiceField(choices=MatchDirection.choices)
+        id = serializers.IntegerField(help_text="the pair (the same from either side)")
+        direction = serializers.CharField(help_text="need_result, need_expert, result_need …")
         status = serializers.ChoiceField(choices=MatchStatus.choices)
-        score = serializers.FloatField()
+        score = serializers.FloatField(allow_null=True)
         rank = serializers.IntegerField()
         counterpart = CounterpartSerializer()
         shared_terms = serializers.ListField(child=serializers.CharField())
@@ -58,7 +59,7 @@ class RecommendationListApi(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter(
-                "limit", int, description="每个方向最多返回的条数 (default MATCHING_TOP_K)"
+                "limit", int, description="每类最多返回的条数 (default MATCHING_TOP_K, max 100)"
             )
         ],
         responses=OutputSerializer(many=True),
@@ -71,34 +72,35 @@ class RecommendationListApi(APIView):
             limit = max(1, min(int(request.query_params.get("limit", services.top_k())), 100))
         except ValueError:
             limit = services.top_k()
-        items: list[dict[str, Any]] = []
-        for direction, target_kind in services.TARGETS[self.kind]:
-            matches = selectors.match_list_for_document(user=user, kind=self.kind, pk=pk).filter(
-                direction=direction
-            )[:limit]
-            items.extend(self._item(m, user, target_kind) for m in matches)
+        show_scores = selectors.user_sees_scores(user=user)
+        lists = selectors.list_rows_for_document(user=user, kind=self.kind, pk=pk, limit=limit)
+        items = [
+            self._item(row, user, show_scores)
+            for target in services.TARGETS[self.kind]
+            for row in lists.get(target, [])
+        ]
         return Response(self.OutputSerializer(items, many=True).data)
 
-    @staticmethod
-    def _item(match: Match, user: User, target_kind: str) -> dict[str, Any]:
-        other: Any = match.counterpart
+    def _item(self, row: selectors.ListRow, user: User, show_scores: bool) -> dict[str, Any]:
+        match, other = row.match, row.other
+        assert other is not None
         hidden = hidden_fields(user, other)
-        organization = None if "organization" in hidden else other.organization
-        summary = explanation_summary(match.explanation)
+        organization = None if "organization" in hidden else getattr(other, "organization", None)
+        summary = explanation_summary(match.explanation) if show_scores else None
         return {
             "id": match.pk,
-            "direction": match.direction,
+            "direction": f"{self.kind}_{row.target_kind}",
             "status": match.status,
-            "score": match.score,
-            "rank": match.rank,
+            "score": match.score if show_scores else None,
+            "rank": row.rank,
             "counterpart": {
-                "kind": target_kind,
+                "kind": row.target_kind,
                 "id": other.pk,
                 "title": str(other),
                 "region_code": other.region_code,
                 "organization": organization.name if organization else None,
             },
-            "shared_terms": summary.terms,
+            "shared_terms": summary.terms if summary else [],
             "parts": [
                 {
                     "name": p.name,
@@ -106,7 +108,7 @@ class RecommendationListApi(APIView):
                     "contribution": p.contribution,
                     "value": p.value,
                 }
-                for p in summary.parts
+                for p in (summary.parts if summary else [])
             ],
             "updated_at": match.updated_at,
         }

@@ -13,7 +13,7 @@ from typing import Any
 from matching.engine import recommend as engine
 from matching.engine import text
 from matching.engine.facts import Facts
-from matching.engine.index import SparseIndex
+from matching.engine.index import IndexParams, SparseIndex
 from matching.engine.scoring import DEFAULT_WEIGHTS, WEIGHT_DOCS, Weights, weights_from
 from matching.engine.text import TermStats
 
@@ -96,8 +96,13 @@ def facts_from_json(data: Mapping[str, Any] | None) -> Facts | None:
     return Facts(**values)
 
 
+# The service's indexes never merge on their own: a merge refits the statistics, so two
+# processes would score differently. Statistics move only with the epoch (a full rematch).
+SERVICE_PARAMS = IndexParams(auto_merge=False)
+
+
 def build_index(docs: Iterable[tuple[str, TermStats, Facts | None]]) -> SparseIndex:
-    return SparseIndex.build(docs)
+    return SparseIndex.build(docs, SERVICE_PARAMS)
 
 
 def recommend(
@@ -108,8 +113,12 @@ def recommend(
     k: int,
     weights: Weights | Mapping[str, Any] | None = None,
     exclude: Collection[str] = (),
+    include: Collection[str] = (),
 ) -> list[engine.Match]:
-    """Top-k of ``index`` for one query document, best first, each with its explanation."""
+    """Top-k of ``index`` for one query document, best first, each with its explanation;
+    then the ``include`` ids outside the top k, scored alike."""
     if len(index) == 0:
         return []
-    return engine.recommend(index, query, facts=facts, k=k, weights=weights, exclude=exclude)
+    return engine.recommend(
+        index, query, facts=facts, k=k, weights=weights, exclude=exclude, include=include
+    )

@@ -1,24 +1,46 @@
-"""Reads of the matching engine, scoped to who asks."""
+"""Reads of the recommendation lists, scoped to who asks."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.http import Http404
 
 from accounts.models import User
-from matching.models import Match, MatchStatus, RematchJob
 from matching.lists.services import MODELS, TARGETS
+from matching.models import Match, MatchStatus, Recommendation, RematchJob
 from portal.access import can_view_all
 from portal.models import Expert, Need, Result
 
-# What the owner of a document does not see: pairs staff turned down or closed.
+# What a posting's owners see of its pairs once staff took them up: the brokered stages,
+# the signed and landed ones included.
+OWNER_STAGES = (
+    MatchStatus.APPROVED,
+    MatchStatus.CONTACTED,
+    MatchStatus.NEGOTIATING,
+    MatchStatus.INTENTION,
+    MatchStatus.SIGNED,
+    MatchStatus.LANDED,
+)
+# What owners never see, even with self-service on: pairs turned down or closed.
 HIDDEN_FROM_OWNERS = (MatchStatus.REJECTED, MatchStatus.DECLINED, MatchStatus.CLOSED)
+
+
+def self_service() -> bool:
+    """``MATCHING_SELF_SERVICE``: owners see the engine's raw suggestions and scores too
+    (off by default: staff vet every pair first)."""
+    return bool(getattr(settings, "MATCHING_SELF_SERVICE", False))
 
 
 def user_can_see_recommendations(*, user: User, posting: Need | Result | Expert) -> bool:
     """The posting's owners (its organisation, creator, or the expert themself) and bureau
     staff whose jurisdiction covers it: the registers' own "sees everything" rule."""
     return can_view_all(user, posting)
+
+
+def user_sees_scores(*, user: User) -> bool:
+    return bool(user.is_bureau_staff) or self_service()
 
 
 def posting_for_recommendations(*, user: User, kind: str, pk: int) -> Need | Result | Expert:
@@ -32,25 +54,59 @@ def posting_for_recommendations(*, user: User, kind: str, pk: int) -> Need | Res
     return posting
 
 
-def match_list_for_document(
-    *, user: User, kind: str, pk: int, limit: int | None = None
-) -> QuerySet[Match]:
-    """Matches computed for one document (all its directions), best first.
+@dataclass(frozen=True)
+class ListRow:
+    """One row of a posting's list: the pair, its rank in this list, the other side."""
 
-    Owners see suggested and in-progress pairs; staff also see the ones turned down.
-    The caller checks access with :func:`posting_for_recommendations` first.
+    match: Match
+    rank: int
+    target_kind: str
+
+    @property
+    def other(self) -> Need | Result | Expert | None:
+        if self.target_kind == "need":
+            return self.match.need
+        return self.match.result if self.match.result_id else self.match.expert
+
+
+def list_rows_for_document(
+    *, user: User, kind: str, pk: int, limit: int | None = None
+) -> dict[str, list[ListRow]]:
+    """A document's lists, per kind of the other side, best first (the caller checks
+    access with :func:`posting_for_recommendations` first).
+
+    Staff see the engine's ranked list with every pair's stage. Owners see the pairs staff
+    took up (approved to landed, ranked by score, listed or not), or with self-service the
+    ranked list less the pairs turned down. Two queries whatever the length.
     """
-    directions = [direction for direction, _target in TARGETS.get(kind, ())]
-    qs = (
-        Match.objects.filter(direction__in=directions, **{f"{kind}_id": pk})
-        .select_related("need", "result", "expert", "need__organization")
-        .order_by("direction", "-score", "id")
+    targets = TARGETS.get(kind, ())
+    related = ("match__need__organization", "match__result__organization", "match__expert")
+    out: dict[str, list[ListRow]] = {target: [] for target in targets}
+    if user.is_bureau_staff or self_service():
+        entries = (
+            Recommendation.objects.filter(owner_kind=kind, owner_id=pk)
+            .select_related(*related)
+            .order_by("target_kind", "rank", "id")
+        )
+        if not user.is_bureau_staff:
+            entries = entries.exclude(match__status__in=HIDDEN_FROM_OWNERS)
+        for entry in entries:
+            rows = out.setdefault(entry.target_kind, [])
+            if limit is None or len(rows) < limit:
+                rows.append(ListRow(entry.match, entry.rank, entry.target_kind))
+        return out
+    side = "need_id" if kind == "need" else f"{kind}_id"
+    pairs = (
+        Match.objects.filter(status__in=OWNER_STAGES, **{side: pk})
+        .select_related("need__organization", "result__organization", "expert")
+        .order_by("-score", "id")
     )
-    if not user.is_bureau_staff:
-        qs = qs.exclude(status__in=HIDDEN_FROM_OWNERS)
-    if limit is not None:
-        qs = qs[:limit]
-    return qs
+    for match in pairs:
+        target = "need" if kind != "need" else ("result" if match.result_id else "expert")
+        rows = out.setdefault(target, [])
+        if limit is None or len(rows) < limit:
+            rows.append(ListRow(match, len(rows) + 1, target))
+    return out
 
 
 def rematch_job_latest() -> RematchJob | None:

@@ -10,11 +10,14 @@ that runs twice does no harm.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import logging
 import threading
+import uuid
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -22,9 +25,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import OperationalError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
+from matching.lists import dictionary
 from matching.lists import engine_api as adapter
 from matching.models import (
     ChunkPhase,
@@ -33,8 +37,9 @@ from matching.models import (
     IndexState,
     JobStatus,
     Match,
-    MatchDirection,
     MatchStatus,
+    PairKind,
+    Recommendation,
     RematchChunk,
     RematchJob,
 )
@@ -48,21 +53,16 @@ MODELS: dict[str, type[Need] | type[Result] | type[Expert]] = {
     DocumentKind.RESULT: Result,
     DocumentKind.EXPERT: Expert,
 }
-# kind of the source document -> (direction, kind recommended)
-TARGETS: dict[str, tuple[tuple[str, str], ...]] = {
-    DocumentKind.NEED: (
-        (MatchDirection.NEED_RESULT, DocumentKind.RESULT),
-        (MatchDirection.NEED_EXPERT, DocumentKind.EXPERT),
-    ),
-    DocumentKind.RESULT: ((MatchDirection.RESULT_NEED, DocumentKind.NEED),),
-    DocumentKind.EXPERT: ((MatchDirection.EXPERT_NEED, DocumentKind.NEED),),
+# kind of a document -> the kinds whose lists it appears in (and that appear in its lists)
+TARGETS: dict[str, tuple[str, ...]] = {
+    DocumentKind.NEED: (DocumentKind.RESULT, DocumentKind.EXPERT),
+    DocumentKind.RESULT: (DocumentKind.NEED,),
+    DocumentKind.EXPERT: (DocumentKind.NEED,),
 }
-# direction -> (field of the source document, field of the recommended one)
-DIRECTION_FIELDS: dict[str, tuple[str, str]] = {
-    MatchDirection.NEED_RESULT: ("need", "result"),
-    MatchDirection.NEED_EXPERT: ("need", "expert"),
-    MatchDirection.RESULT_NEED: ("result", "need"),
-    MatchDirection.EXPERT_NEED: ("expert", "need"),
+# kind of the supply side -> kind of the pair
+PAIR_KINDS: dict[str, str] = {
+    DocumentKind.RESULT: PairKind.NEED_RESULT,
+    DocumentKind.EXPERT: PairKind.NEED_EXPERT,
 }
 # statuses in which an expert is busy with a pair (counts against the expert's capacity)
 ACTIVE_STATUSES = (
@@ -72,7 +72,7 @@ ACTIVE_STATUSES = (
     MatchStatus.INTENTION,
 )
 # Bump when the text extraction below changes, so every document is re-tokenised.
-TEXT_RECIPE = "1"
+TEXT_RECIPE = "2"
 
 
 def top_k() -> int:
@@ -98,9 +98,13 @@ class DocumentText:
     keywords: list[str]
     body: str
 
-    def digest(self) -> str:
+    def digest(self, dictionary: str | None = None) -> str:
+        """What the stored term statistics were cut from: the recipe, the domain dictionary
+        the tokeniser had, and the text. A new dictionary makes every digest differ, so no
+        text stays cut with an old one."""
         payload = json.dumps(
-            [TEXT_RECIPE, self.title, self.keywords, self.body], ensure_ascii=False
+            [TEXT_RECIPE, dictionary or "", self.title, self.keywords, self.body],
+            ensure_ascii=False,
         )
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -223,11 +227,12 @@ def document_index(*, kind: str, pk: int) -> DocumentTerms | None:
         return None
     text = document_text(kind=kind, posting=posting)
     facts = adapter.facts_to_json(document_facts(kind=kind, posting=posting))
-    digest = text.digest()
+    digest = text.digest(dictionary.ensure_domain_dictionary())
     row, _created = DocumentTerms.objects.select_for_update().get_or_create(kind=kind, object_id=pk)
     if row.is_active and row.content_hash == digest and row.facts == facts:
         return row
     update_fields = ["facts", "is_active", "version", "stale", "updated_at"]
+    update_fields += _leave_epoch(row)
     if row.content_hash != digest or not row.terms:
         stats = adapter.analyze(title=text.title, keywords=text.keywords, body=text.body)
         row.terms = adapter.stats_to_json(stats)
@@ -244,7 +249,8 @@ def document_index(*, kind: str, pk: int) -> DocumentTerms | None:
 
 @transaction.atomic
 def document_deactivate(*, kind: str, pk: int) -> None:
-    """Take a withdrawn or deleted posting out of the index and out of others' suggestions.
+    """Take a withdrawn or deleted posting out of the index and out of every list; the lists
+    it leaves are recomputed without it.
 
     Decided pairs (approved and later) stay: the staff workflow owns them.
     """
@@ -254,11 +260,42 @@ def document_deactivate(*, kind: str, pk: int) -> None:
         if row.is_active:
             row.version = index_version_bump(kind=kind)
             fields.append("version")
+            fields += _leave_epoch(row)
         row.is_active = False
         row.stale = False
         row.scored_at = timezone.now()
         row.save(update_fields=fields)
-    match_suggestions_clear(kind=kind, pk=pk)
+    touched = lists_clear(kind=kind, pk=pk)
+    lists_refill(owners=touched, withdrawn_kind=kind)
+
+
+def _leave_epoch(row: DocumentTerms) -> list[str]:
+    """A document of the current epoch changes: keep the terms the epoch was built with, so
+    any process rebuilds the very same epoch (and then applies this change on top)."""
+    if not row.in_main or row.main_terms is not None:
+        return []
+    row.main_terms = row.terms
+    return ["main_terms"]
+
+
+@transaction.atomic
+def epoch_advance(*, kind: str, only_if_empty: bool = False) -> int:
+    """Start a new epoch of one register: every document now in the index becomes part of
+    the statistics (average length, topic space, pruned terms) all processes build on.
+
+    Scores change with the epoch, so a full rematch calls this between indexing and
+    matching; a register's first use calls it with ``only_if_empty`` (no epoch yet).
+    Returns the epoch number.
+    """
+    IndexState.objects.get_or_create(kind=_check_kind(kind))
+    state = IndexState.objects.select_for_update().get(kind=kind)
+    if only_if_empty and state.epoch > 0:
+        return state.epoch
+    DocumentTerms.objects.filter(kind=kind).update(in_main=F("is_active"), main_terms=None)
+    state.epoch += 1
+    state.generation = uuid.uuid4().hex
+    state.save(update_fields=["epoch", "generation", "updated_at"])
+    return state.epoch
 
 
 # ---------------------------------------------------------------------------- index cache
@@ -269,6 +306,7 @@ class _CachedIndex:
     index: adapter.SparseIndex
     version: int
     generation: str
+    epoch: int
 
 
 _cache: dict[str, _CachedIndex] = {}
@@ -281,38 +319,78 @@ def index_cache_clear() -> None:
         _cache.clear()
 
 
-def _stored_version(kind: str) -> tuple[int, str]:
-    row = IndexState.objects.filter(kind=kind).values_list("version", "generation").first()
-    return (int(row[0]), str(row[1])) if row else (0, "")
+def _stored_state(kind: str) -> tuple[int, str, int]:
+    row = IndexState.objects.filter(kind=kind).values_list("version", "generation", "epoch").first()
+    return (int(row[0]), str(row[1]), int(row[2])) if row else (0, "", 0)
 
 
-def _rebuild(kind: str, version: int, generation: str) -> _CachedIndex:
-    rows = (
-        DocumentTerms.objects.filter(kind=kind, is_active=True)
+def _epoch(kind: str) -> int:
+    cached = _cache.get(kind)
+    return cached.epoch if cached is not None else _stored_state(kind)[2]
+
+
+def _rebuild(kind: str) -> _CachedIndex:
+    """The index of one register exactly as every other process has it.
+
+    The main segment is the epoch's documents with the terms the epoch was built with, in
+    id order, so its statistics come out the same in every process; epoch documents that
+    changed or left since are then withdrawn, and the documents added or changed since the
+    epoch are added in the order of their changes, as a long-running process applied them.
+    """
+    documents = DocumentTerms.objects.filter(kind=kind)
+    if not documents.filter(in_main=True).exists() and documents.filter(is_active=True).exists():
+        epoch_advance(kind=kind, only_if_empty=True)
+    version, generation, epoch = _stored_state(kind)
+    main = (
+        DocumentTerms.objects.filter(kind=kind, in_main=True)
         .order_by("object_id")
-        .values_list("object_id", "terms", "facts", "version")
+        .values_list("object_id", "terms", "main_terms", "facts", "is_active", "version")
     )
     seen = version
     docs = []
-    for object_id, terms, facts, row_version in rows.iterator(chunk_size=2000):
-        docs.append(
-            (str(object_id), adapter.stats_from_json(terms), adapter.facts_from_json(facts))
-        )
+    gone: list[str] = []
+    for object_id, terms, main_terms, facts, is_active, row_version in main.iterator(
+        chunk_size=2000
+    ):
+        stats = adapter.stats_from_json(main_terms if main_terms is not None else terms)
+        docs.append((str(object_id), stats, adapter.facts_from_json(facts)))
+        if main_terms is not None or not is_active:
+            gone.append(str(object_id))
         seen = max(seen, int(row_version))
-    logger.info("matching: built %s index, %d documents, version %d", kind, len(docs), seen)
-    return _CachedIndex(adapter.build_index(docs), seen, generation)
+    index = adapter.build_index(docs)
+    del docs
+    for doc_id in gone:
+        index.remove(doc_id)
+    since = (
+        DocumentTerms.objects.filter(kind=kind, is_active=True)
+        .exclude(in_main=True, main_terms__isnull=True)
+        .order_by("version")
+        .values_list("object_id", "terms", "facts", "version")
+    )
+    for object_id, terms, facts, row_version in since.iterator(chunk_size=2000):
+        index.add(str(object_id), adapter.stats_from_json(terms), adapter.facts_from_json(facts))
+        seen = max(seen, int(row_version))
+    logger.info(
+        "matching: built %s index, epoch %d, %d documents, version %d",
+        kind,
+        epoch,
+        len(index),
+        seen,
+    )
+    return _CachedIndex(index, seen, generation, epoch)
 
 
 def index_for(*, kind: str) -> adapter.SparseIndex:
     """This process's in-memory index of one register, brought up to the stored version.
 
     Changes since the cached version are applied one by one (add / remove, no rebuild);
-    past ``MATCHING_MAX_DELTA`` changes, or on first use, the index is rebuilt from
-    :class:`DocumentTerms`.
+    past ``MATCHING_MAX_DELTA`` changes, on a new epoch, or on first use, the index is
+    rebuilt from :class:`DocumentTerms`. Either way it holds the same documents with the
+    same statistics as in any other process, so every process computes the same scores.
     """
     _check_kind(kind)
     with _cache_lock:
-        version, generation = _stored_version(kind)
+        version, generation, _epoch_now = _stored_state(kind)
         cached = _cache.get(kind)
         if cached is not None and cached.generation != generation:
             cached = None
@@ -335,75 +413,135 @@ def index_for(*, kind: str) -> adapter.SparseIndex:
                     seen = max(seen, row.version)
                 cached.version = seen
                 return cached.index
-        cached = _rebuild(kind, version, generation)
+        cached = _rebuild(kind)
         _cache[kind] = cached
         return cached.index
 
 
-# ---------------------------------------------------------------------------- matches
+# ---------------------------------------------------------------------------- lists
 
 
 @dataclass(frozen=True)
-class Suggestion:
-    target_pk: int
+class Scored:
+    """One pair as the engine scored it: the need, the other side, and the pair's score."""
+
+    need_pk: int
+    offer_kind: str
+    offer_pk: int
     score: float
     explanation: dict[str, Any]
 
 
-def _source_filter(kind: str, pk: int) -> Q:
-    return Q(**{f"{kind}_id": pk})
+def _pair_lookup(offer_kind: str, need_pk: int, offer_pk: int) -> dict[str, Any]:
+    return {"need_id": need_pk, f"{offer_kind}_id": offer_pk}
 
 
-@transaction.atomic
-def match_suggestions_replace(
-    *, direction: str, source_pk: int, suggestions: list[Suggestion]
-) -> int:
-    """Make ``suggestions`` (best first) the suggested matches of one source and direction.
+def _pairs_upsert(items: list[Scored]) -> dict[tuple[int, int], Match]:
+    """Write each pair's score, creating the pair as ``suggested`` if it is new.
 
-    Upserts under the unique constraint (update_or_create), so a re-run writes the same
-    rows; pairs staff already decided are locked and left exactly as they are; suggested
-    rows that fell out of the top-k are deleted. Returns the number of suggested rows.
+    One record per pair (unique constraints on need × result and need × expert), so the
+    same pair found from either side lands on the same row; decided pairs get the engine's
+    fresh score too, but their status and history are never touched here. A few queries
+    whatever the number of pairs; rows whose score did not move are not written.
     """
-    source_field, target_field = DIRECTION_FIELDS[direction]
-    existing = {
-        getattr(m, f"{target_field}_id"): m
-        for m in Match.objects.select_for_update().filter(
-            direction=direction, **{f"{source_field}_id": source_pk}
-        )
-    }
-    kept: list[int] = []
-    for rank, item in enumerate(suggestions, start=1):
-        current = existing.get(item.target_pk)
-        if current is not None and current.is_decided:
-            continue
-        lookup = {
-            "direction": direction,
-            f"{source_field}_id": source_pk,
-            f"{target_field}_id": item.target_pk,
-        }
-        Match.objects.update_or_create(
-            **lookup,
-            defaults={"score": item.score, "rank": rank, "explanation": item.explanation},
-            create_defaults={
-                "score": item.score,
-                "rank": rank,
-                "explanation": item.explanation,
-                "status": MatchStatus.SUGGESTED,
-            },
-        )
-        kept.append(item.target_pk)
-    Match.objects.filter(
-        direction=direction, status=MatchStatus.SUGGESTED, **{f"{source_field}_id": source_pk}
-    ).exclude(**{f"{target_field}_id__in": kept}).delete()
-    return len(kept)
+    out: dict[tuple[int, int], Match] = {}
+    by_kind: dict[str, list[Scored]] = {}
+    for item in items:
+        by_kind.setdefault(item.offer_kind, []).append(item)
+    now = timezone.now()
+    for offer_kind, group in by_kind.items():
+        field = f"{offer_kind}_id"
+
+        def existing(
+            group: list[Scored] = group, field: str = field
+        ) -> dict[tuple[int, int], Match]:
+            rows = Match.objects.filter(
+                need_id__in={i.need_pk for i in group},
+                **{f"{field}__in": {i.offer_pk for i in group}},
+            )
+            return {(m.need_id, getattr(m, field)): m for m in rows}
+
+        found = existing()
+        missing = [i for i in group if (i.need_pk, i.offer_pk) not in found]
+        if missing:
+            Match.objects.bulk_create(
+                [
+                    Match(
+                        kind=PAIR_KINDS[offer_kind],
+                        need_id=i.need_pk,
+                        score=i.score,
+                        explanation=i.explanation,
+                        scored_at=now,
+                        **{field: i.offer_pk},
+                    )
+                    for i in missing
+                ],
+                # a pair another worker created meanwhile is the same pair: keep theirs
+                ignore_conflicts=True,
+            )
+            found = existing()
+        changed = []
+        for item in group:
+            match = found[(item.need_pk, item.offer_pk)]
+            if match.score != item.score or match.explanation != item.explanation:
+                match.score, match.explanation, match.scored_at = (
+                    item.score,
+                    item.explanation,
+                    now,
+                )
+                changed.append(match)
+            out[(item.need_pk, item.offer_pk)] = match
+        if changed:
+            Match.objects.bulk_update(changed, ["score", "explanation", "scored_at"])
+    return out
 
 
-@transaction.atomic
-def match_suggestions_clear(*, kind: str, pk: int) -> int:
-    """Delete the undecided suggestions a document is part of, on either side."""
-    deleted, _ = Match.objects.filter(
-        _source_filter(_check_kind(kind), pk), status=MatchStatus.SUGGESTED
+def _list_replace(*, owner_kind: str, owner_pk: int, target_kind: str, pairs: list[Match]) -> int:
+    """Make ``pairs`` (best first) the owner's ranked list of ``target_kind``."""
+    epoch = _epoch(owner_kind if owner_kind != DocumentKind.NEED else target_kind)
+    current = list(
+        Recommendation.objects.filter(
+            owner_kind=owner_kind, owner_id=owner_pk, target_kind=target_kind
+        )
+        .order_by("rank")
+        .values_list("match_id", "rank")
+    )
+    wanted = [(m.pk, rank) for rank, m in enumerate(pairs, start=1)]
+    if current == wanted:
+        return len(wanted)
+    dropped = {pk for pk, _rank in current} - {pk for pk, _rank in wanted}
+    Recommendation.objects.filter(
+        owner_kind=owner_kind, owner_id=owner_pk, target_kind=target_kind
     ).delete()
+    now = timezone.now()
+    Recommendation.objects.bulk_create(
+        [
+            Recommendation(
+                owner_kind=owner_kind,
+                owner_id=owner_pk,
+                target_kind=target_kind,
+                match_id=pk,
+                rank=rank,
+                epoch=epoch,
+                computed_at=now,
+            )
+            for pk, rank in wanted
+        ]
+    )
+    _orphans_delete(dropped)
+    return len(wanted)
+
+
+def _orphans_delete(match_ids: set[int]) -> int:
+    """Delete suggested pairs that no list shows any more (decided pairs always stay)."""
+    if not match_ids:
+        return 0
+    listed = Recommendation.objects.filter(match_id=OuterRef("pk"))
+    deleted, _ = (
+        Match.objects.filter(pk__in=match_ids, status=MatchStatus.SUGGESTED)
+        .exclude(Exists(listed))
+        .delete()
+    )
     return deleted
 
 
@@ -415,37 +553,218 @@ def _published_ids(kind: str, ids: list[int]) -> set[int]:
     )
 
 
-def recommend_for(*, kind: str, pk: int, k: int | None = None) -> dict[str, int]:
-    """Compute the top-k of the other side for one document and store them as suggestions.
+def _active_row(kind: str, pk: int) -> DocumentTerms | None:
+    row = DocumentTerms.objects.filter(kind=kind, object_id=pk).first()
+    return row if row is not None and row.is_active else None
 
-    need → results and experts; result → needs; expert → needs. Only published documents
-    are suggested. Scoring runs outside any transaction (one sparse product per direction,
-    against this process's cached index); each direction's rows are then written in one
-    transaction. Clears the document's stale mark unless it changed meanwhile. Returns the
-    number of suggestions per direction ({} if the document is not in the index).
+
+def _need_scores(
+    *, need: DocumentTerms, offer_kind: str, k: int, include: Sequence[int] = ()
+) -> tuple[list[Scored], dict[int, Scored]]:
+    """A need's best ``k`` of one offer register (published only, best first), and the
+    scores of the ``include`` offers outside them. Every pair score in the portal comes from
+    here: the need is the query, the offer register's index the corpus, so a pair has one
+    score whichever side asks."""
+    index = index_for(kind=offer_kind)
+    found = adapter.recommend(
+        index,
+        adapter.stats_from_json(need.terms),
+        facts=adapter.facts_from_json(need.facts),
+        k=k,
+        weights=matching_weights(),
+        include=[str(pk) for pk in include],
+    )
+    published = _published_ids(offer_kind, [int(m.doc_id) for m in found])
+    ranked: list[Scored] = []
+    extra: dict[int, Scored] = {}
+    for m in found:
+        if int(m.doc_id) not in published:
+            continue
+        item = Scored(
+            need.object_id,
+            offer_kind,
+            int(m.doc_id),
+            round(float(m.score), 6),
+            _explanation(m.explanation, offer_kind),
+        )
+        if not m.extra:
+            ranked.append(item)
+        if item.offer_pk in include:
+            extra[item.offer_pk] = item
+    return ranked, extra
+
+
+@transaction.atomic
+def need_lists_write(
+    *, need: DocumentTerms, offer_kind: str, reach: int = 0, include: Sequence[int] = ()
+) -> tuple[list[Scored], dict[int, Scored]]:
+    """Recompute one need's ranked list of results or experts and write it.
+
+    Returns the need's best ``max(k, reach)`` pairs (the list is the first k of them, less
+    the weak tail) and the scores of the ``include`` offers, from the same one query.
+    """
+    ranked, extra = _need_scores(
+        need=need, offer_kind=offer_kind, k=max(top_k(), reach), include=include
+    )
+    top = _good_enough(ranked[: top_k()])
+    pairs = _pairs_upsert(top)
+    _list_replace(
+        owner_kind=DocumentKind.NEED,
+        owner_pk=need.object_id,
+        target_kind=offer_kind,
+        pairs=[pairs[(s.need_pk, s.offer_pk)] for s in top],
+    )
+    return ranked, extra
+
+
+def _listed_in(*, owner_kind: str, target_kind: str, target_pk: int) -> list[int]:
+    """Owners whose ``target_kind`` list shows the document ``target_pk`` now."""
+    field = f"match__{target_kind}_id"
+    return list(
+        Recommendation.objects.filter(
+            owner_kind=owner_kind, target_kind=target_kind, **{field: target_pk}
+        ).values_list("owner_id", flat=True)
+    )
+
+
+@transaction.atomic
+def offer_list_write(
+    *, offer_kind: str, offer_pk: int, scored: list[Scored], also: Sequence[int] = ()
+) -> int:
+    """Rank the needs of one result's or expert's list by the pairs' scores.
+
+    ``scored``: freshly computed pairs of this offer; the list keeps its other entries (and
+    the pairs ``also``) with the score their pair has now, and takes the best k of all.
+    """
+    fresh = {s.need_pk: s for s in scored if s.offer_pk == offer_pk}
+    listed = Q(recommendations__owner_kind=offer_kind, recommendations__owner_id=offer_pk)
+    kept = (
+        Match.objects.filter(listed | Q(pk__in=list(also)), **{f"{offer_kind}_id": offer_pk})
+        .exclude(need_id__in=list(fresh))
+        .distinct()
+    )
+    published = _published_ids(DocumentKind.NEED, [m.need_id for m in kept] + list(fresh))
+    pairs = _pairs_upsert([s for s in fresh.values() if s.need_pk in published])
+    pool = list(pairs.values()) + [m for m in kept if m.need_id in published]
+    pool.sort(key=lambda m: (-m.score, m.need_id))
+    best = pool[: top_k()]
+    if best:
+        floor = float(getattr(settings, "MATCHING_MIN_RELATIVE_SCORE", 0.25)) * best[0].score
+        best = [m for m in best if m.score >= floor] if best[0].score > 0 else best
+    return _list_replace(
+        owner_kind=offer_kind, owner_pk=offer_pk, target_kind=DocumentKind.NEED, pairs=best
+    )
+
+
+def _candidate_needs(*, offer: DocumentTerms) -> list[int]:
+    """Needs whose lists a result or expert may enter: the best of the need register for the
+    offer's text (the engine run the other way round, only to find candidates), and the
+    needs whose lists show it now."""
+    index = index_for(kind=DocumentKind.NEED)
+    found = adapter.recommend(
+        index,
+        adapter.stats_from_json(offer.terms),
+        facts=adapter.facts_from_json(offer.facts),
+        k=fresh_candidates(),
+        weights=matching_weights(),
+    )
+    ids = [int(m.doc_id) for m in found]
+    ids += _listed_in(
+        owner_kind=DocumentKind.NEED, target_kind=offer.kind, target_pk=offer.object_id
+    )
+    return sorted(set(ids))
+
+
+def _entering(items: list[Scored], *, owner_kind: str) -> list[Scored]:
+    """The pairs that would enter (or already are in) their offer's list: the list is not
+    full, or the pair beats its k-th score. One query for all of them."""
+    if not items:
+        return []
+    k = top_k()
+    floors: dict[int, tuple[int, float]] = {}
+    for owner_id, count, lowest in (
+        Recommendation.objects.filter(
+            owner_kind=owner_kind, owner_id__in=[i.offer_pk for i in items]
+        )
+        .values("owner_id")
+        .annotate(n=Count("id"), lowest=Min("match__score"))
+        .values_list("owner_id", "n", "lowest")
+    ):
+        floors[int(owner_id)] = (int(count), float(lowest or 0.0))
+    out = []
+    for item in items:
+        count, lowest = floors.get(item.offer_pk, (0, 0.0))
+        if count < k or item.score >= lowest:
+            out.append(item)
+    return out
+
+
+def fresh_candidates() -> int:
+    return int(getattr(settings, "MATCHING_FRESH_CANDIDATES", 30))
+
+
+def offer_list_compute(*, offer: DocumentTerms, refresh_needs: bool) -> int:
+    """A result's or an expert's list of needs, from the pairs' scores.
+
+    Candidates are the needs the engine finds for the offer's text plus those listing it
+    now. A candidate whose pair has no score yet is scored by the need's own query (with
+    ``refresh_needs`` every candidate is, and its list of this kind is rewritten from the
+    same query: a new or changed offer enters, moves in or leaves the lists whose k-th
+    score it beats)."""
+    kind, pk = offer.kind, offer.object_id
+    candidates = _candidate_needs(offer=offer)
+    known = (
+        {}
+        if refresh_needs
+        else dict(
+            Match.objects.filter(need_id__in=candidates, **{f"{kind}_id": pk}).values_list(
+                "need_id", "pk"
+            )
+        )
+    )
+    scored: list[Scored] = []
+    for need_pk in candidates:
+        if need_pk in known:
+            continue
+        need = _active_row(DocumentKind.NEED, need_pk)
+        if need is None:
+            continue
+        if refresh_needs:
+            _ranked, extra = need_lists_write(need=need, offer_kind=kind, include=[pk])
+        else:
+            _ranked, extra = _need_scores(need=need, offer_kind=kind, k=top_k(), include=[pk])
+        if pk in extra:
+            scored.append(extra[pk])
+    return offer_list_write(offer_kind=kind, offer_pk=pk, scored=scored, also=list(known.values()))
+
+
+def recommend_for(*, kind: str, pk: int, refresh_needs: bool = True) -> dict[str, int]:
+    """Bring the lists that one document is part of up to date, on both sides.
+
+    A need: its own lists (results, experts), then it enters the lists of the results and
+    experts it scores best with (a new need changes no other need's scores). A result or
+    an expert: the candidate needs' lists are recomputed (the new document may beat their
+    k-th entry, or drop out of them), which also gives the pairs' scores, and from those the
+    offer's own list of needs. Scores are always the need's (see :func:`_need_scores`), so
+    a pair has one score seen from either side. Clears the stale mark unless the document
+    changed meanwhile. Returns the size of each list written ({} if not in the index).
     """
     _check_kind(kind)
-    row = DocumentTerms.objects.filter(kind=kind, object_id=pk).first()
-    if row is None or not row.is_active:
-        match_suggestions_clear(kind=kind, pk=pk)
+    row = _active_row(kind, pk)
+    if row is None:
+        lists_clear(kind=kind, pk=pk)
         return {}
-    k = k or top_k()
-    weights = matching_weights()
-    stats = adapter.stats_from_json(row.terms)
-    facts = adapter.facts_from_json(row.facts)
     written: dict[str, int] = {}
-    for direction, target_kind in TARGETS[kind]:
-        index = index_for(kind=target_kind)
-        found = adapter.recommend(index, stats, facts=facts, k=k, weights=weights)
-        published = _published_ids(target_kind, [int(m.doc_id) for m in found])
-        found = [m for m in found if int(m.doc_id) in published]
-        suggestions = [
-            Suggestion(int(m.doc_id), round(float(m.score), 6), _explanation(m.explanation))
-            for m in _good_enough(found)
-        ]
-        written[direction] = match_suggestions_replace(
-            direction=direction, source_pk=pk, suggestions=suggestions
-        )
+    if kind == DocumentKind.NEED:
+        for offer_kind in (DocumentKind.RESULT, DocumentKind.EXPERT):
+            ranked, _extra = need_lists_write(
+                need=row, offer_kind=offer_kind, reach=fresh_candidates()
+            )
+            written[offer_kind] = min(len(ranked), top_k())
+            for item in _entering(ranked, owner_kind=offer_kind):
+                offer_list_write(offer_kind=offer_kind, offer_pk=item.offer_pk, scored=[item])
+    else:
+        written[DocumentKind.NEED] = offer_list_compute(offer=row, refresh_needs=refresh_needs)
     # Clear the mark only if nobody marked or re-indexed the document since we read it.
     DocumentTerms.objects.filter(pk=row.pk, version=row.version, updated_at=row.updated_at).update(
         stale=False, scored_at=timezone.now()
@@ -453,7 +772,39 @@ def recommend_for(*, kind: str, pk: int, k: int | None = None) -> dict[str, int]
     return written
 
 
-def _good_enough(found: list[adapter.EngineMatch]) -> list[adapter.EngineMatch]:
+@transaction.atomic
+def lists_clear(*, kind: str, pk: int) -> list[tuple[str, int]]:
+    """Take a withdrawn document out of every list: its own lists go, its entries in other
+    lists go, and its undecided pairs with them. Returns the owners on the other side whose
+    lists lost an entry (they are recomputed to fill the gap)."""
+    _check_kind(kind)
+    own = Recommendation.objects.filter(owner_kind=kind, owner_id=pk)
+    own_pairs = set(own.values_list("match_id", flat=True))
+    own.delete()
+    if kind == DocumentKind.NEED:
+        pair_filter = Q(match__need_id=pk)
+    else:
+        pair_filter = Q(**{f"match__{kind}_id": pk})
+    elsewhere = Recommendation.objects.filter(pair_filter).exclude(owner_kind=kind)
+    touched = list(elsewhere.values_list("owner_kind", "owner_id").distinct())
+    pairs = own_pairs | set(elsewhere.values_list("match_id", flat=True))
+    elsewhere.delete()
+    _orphans_delete(pairs)
+    return [(str(owner_kind), int(owner_pk)) for owner_kind, owner_pk in touched]
+
+
+def lists_refill(*, owners: Sequence[tuple[str, int]], withdrawn_kind: str) -> None:
+    """Recompute the lists that lost a withdrawn document, so they show k entries again."""
+    for owner_kind, owner_pk in owners:
+        if owner_kind == DocumentKind.NEED:
+            need = _active_row(DocumentKind.NEED, owner_pk)
+            if need is not None:
+                need_lists_write(need=need, offer_kind=withdrawn_kind)
+        else:
+            offer_list_write(offer_kind=owner_kind, offer_pk=owner_pk, scored=[])
+
+
+def _good_enough(found: list[Scored]) -> list[Scored]:
     """Drop the tail that only shares filler words with the query.
 
     ``MATCHING_MIN_RELATIVE_SCORE`` (default 0.25): a candidate scoring below that share of
@@ -462,17 +813,21 @@ def _good_enough(found: list[adapter.EngineMatch]) -> list[adapter.EngineMatch]:
     share = float(getattr(settings, "MATCHING_MIN_RELATIVE_SCORE", 0.25))
     if not found or share <= 0:
         return found
-    best = max(float(m.score) for m in found)
+    best = max(s.score for s in found)
     if best <= 0:
         return found
-    return [m for m in found if float(m.score) >= share * best]
+    return [s for s in found if s.score >= share * best]
 
 
-def _explanation(raw: dict[str, Any]) -> dict[str, Any]:
+def _explanation(raw: dict[str, Any], offer_kind: str) -> dict[str, Any]:
     """The engine's explanation, plus what produced it (for staff to defend a suggestion)."""
     return {
         **raw,
-        "engine": {"text_recipe": TEXT_RECIPE, "computed_at": timezone.now().isoformat()},
+        "engine": {
+            "text_recipe": TEXT_RECIPE,
+            "epoch": _epoch(offer_kind),
+            "dictionary": dictionary.installed_digest() or "",
+        },
     }
 
 
@@ -485,6 +840,21 @@ def document_match(*, kind: str, pk: int) -> dict[str, int]:
     return recommend_for(kind=kind, pk=pk)
 
 
+_deferred = threading.local()
+
+
+@contextlib.contextmanager
+def matching_deferred() -> Iterator[None]:
+    """Within this block postings are only marked stale, not matched one by one: for bulk
+    loads (demo data, imports) that run :func:`rematch_inline` or a rematch afterwards."""
+    previous = getattr(_deferred, "on", False)
+    _deferred.on = True
+    try:
+        yield
+    finally:
+        _deferred.on = previous
+
+
 def document_enqueue(*, kind: str, pk: int) -> None:
     """Mark the posting stale now and enqueue its index + recommend task after commit.
 
@@ -493,6 +863,8 @@ def document_enqueue(*, kind: str, pk: int) -> None:
     :func:`requeue_stale` try again.
     """
     document_mark_stale(kind=kind, pk=pk)
+    if getattr(_deferred, "on", False):
+        return
     transaction.on_commit(functools.partial(_send_document_task, kind, pk))
 
 
@@ -620,12 +992,14 @@ def rematch_chunk_run(*, chunk_id: int) -> bool:
     if not claimed:
         return False
     chunk.refresh_from_db()
-    work = document_index if chunk.phase == ChunkPhase.INDEX else recommend_for
+    work: Any = document_index if chunk.phase == ChunkPhase.INDEX else recommend_for
+    # a full rematch recomputes every need's lists anyway: an offer only ranks its pairs
+    options = {} if chunk.phase == ChunkPhase.INDEX else {"refresh_needs": False}
     ok = failed = 0
     try:
         for pk in chunk.object_ids:
             try:
-                work(kind=chunk.kind, pk=int(pk))
+                work(kind=chunk.kind, pk=int(pk), **options)
                 ok += 1
             except OperationalError:
                 raise
@@ -663,6 +1037,8 @@ def rematch_chunk_complete(
     if chunk.phase == ChunkPhase.INDEX:
         RematchJob.objects.filter(pk=chunk.job_id).update(indexed=F("indexed") + ok + failed)
         if _index_phase_finished(chunk.job_id):
+            for kind in KINDS:
+                epoch_advance(kind=kind)
             for chunk_id in RematchChunk.objects.filter(
                 job_id=chunk.job_id, phase=ChunkPhase.MATCH, status=JobStatus.PENDING
             ).values_list("pk", flat=True):
@@ -812,7 +1188,9 @@ def rematch_inline() -> int:
     for kind, ids in published.items():
         for pk in ids:
             document_index(kind=kind, pk=pk)
+    for kind in KINDS:
+        epoch_advance(kind=kind)
     for kind, ids in published.items():
         for pk in ids:
-            recommend_for(kind=kind, pk=pk)
+            recommend_for(kind=kind, pk=pk, refresh_needs=False)
     return sum(len(ids) for ids in published.values())

@@ -74,5 +74,3 @@ def requeue_stale_task() -> dict[str, int]:
     if any(dataclasses.astuple(report)):
         logger.info("requeue_stale: %s", report)
     return dataclasses.asdict(report)
-
-

@@ -15,17 +15,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
-from matching.lists import selectors
-from matching.lists import services
+from matching.lists import selectors, services
 from matching.lists.explain import explanation_summary
-from matching.models import Match, MatchDirection, MatchStatus, RematchJob
+from matching.models import MatchStatus, RematchJob
 from portal.access import hidden_fields
 
-DIRECTION_TITLES: dict[str, Any] = {
-    MatchDirection.NEED_RESULT: gettext_lazy("推荐成果"),
-    MatchDirection.NEED_EXPERT: gettext_lazy("推荐专家"),
-    MatchDirection.RESULT_NEED: gettext_lazy("匹配需求"),
-    MatchDirection.EXPERT_NEED: gettext_lazy("匹配需求"),
+LIST_TITLES: dict[str, Any] = {
+    "result": gettext_lazy("推荐成果"),
+    "expert": gettext_lazy("推荐专家"),
+    "need": gettext_lazy("匹配需求"),
 }
 
 
@@ -72,44 +70,46 @@ def _detail_url(target_kind: str, pk: int) -> str:
         return ""
 
 
-def _counterpart_row(match: Match, user: User, target_kind: str) -> dict[str, Any]:
-    other = match.counterpart
+def _counterpart_row(row: selectors.ListRow, user: User) -> dict[str, Any]:
+    other = row.other
     hidden = hidden_fields(user, other) if other is not None else frozenset()
     organization = getattr(other, "organization", None)
+    url = ""
+    if other is not None and (other.status == "published" or user.is_bureau_staff):
+        url = _detail_url(row.target_kind, other.pk)
     return {
-        "match": match,
+        "match": row.match,
+        "rank": row.rank,
         "other": other,
-        "url": _detail_url(target_kind, other.pk) if other is not None else "",
+        "url": url,
         "organization": None if "organization" in hidden else organization,
-        "explanation": explanation_summary(match.explanation),
+        "explanation": explanation_summary(row.match.explanation),
     }
 
 
 @login_required
 @require_GET
 def recommendations(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
-    """Top matches of one posting with score and explanation (htmx partial, or a page)."""
+    """A posting's lists: staff see the engine's ranking with scores and reasons; owners
+    see the pairs staff took up, with their stage (htmx partial, or a page)."""
     user: User = request.user  # type: ignore[assignment]
     posting = selectors.posting_for_recommendations(user=user, kind=kind, pk=pk)
-    k = services.top_k()
-    groups = []
-    for direction, target_kind in services.TARGETS[kind]:
-        rows = selectors.match_list_for_document(user=user, kind=kind, pk=pk).filter(
-            direction=direction
-        )[:k]
-        groups.append(
-            {
-                "direction": direction,
-                "title": DIRECTION_TITLES[direction],
-                "rows": [_counterpart_row(m, user, target_kind) for m in rows],
-            }
-        )
+    lists = selectors.list_rows_for_document(user=user, kind=kind, pk=pk, limit=services.top_k())
+    groups = [
+        {
+            "target": target,
+            "title": LIST_TITLES[target],
+            "rows": [_counterpart_row(row, user) for row in lists.get(target, [])],
+        }
+        for target in services.TARGETS[kind]
+    ]
     context = {
         "posting": posting,
         "kind": kind,
         "groups": groups,
         "suggested": MatchStatus.SUGGESTED,
         "is_staff": user.is_bureau_staff,
+        "show_scores": selectors.user_sees_scores(user=user),
     }
     template = (
         "matching/recommendations_for.html"

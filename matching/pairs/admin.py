@@ -42,8 +42,8 @@ class MatchTransitionAdmin(admin.ModelAdmin):
 
 @admin.register(MatchDecision)
 class MatchDecisionAdmin(admin.ModelAdmin):
-    list_display = ["match", "approved", "reason_code", "score", "direction", "decided_by"]
-    list_filter = ["approved", "reason_code", "direction", "is_manual"]
+    list_display = ["match", "approved", "reason_code", "score", "kind", "decided_by"]
+    list_filter = ["approved", "reason_code", "kind", "is_manual"]
     raw_id_fields = ["match", "decided_by"]
 
 

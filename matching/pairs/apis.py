@@ -23,19 +23,19 @@ from accounts.notifications import (
     notification_mark_read,
     notification_unread_count,
 )
-from matching.pairs import followups
 from matching.dashboards import stats
-from matching.pairs import services as workflow
-from matching.pairs import selectors as sel
 from matching.models import (
     ContractType,
     FollowUpChannel,
     Match,
-    MatchDirection,
     MatchSide,
     MatchStatus,
+    PairKind,
     RejectReason,
 )
+from matching.pairs import followups
+from matching.pairs import selectors as sel
+from matching.pairs import services as workflow
 from portal.access import can_see_contact
 from portal.api import Pagination
 
@@ -82,7 +82,9 @@ class MatchOutputSerializer(serializers.Serializer):
     """
 
     id = serializers.IntegerField(read_only=True)
-    direction = serializers.ChoiceField(choices=MatchDirection.choices, read_only=True)
+    direction = serializers.ChoiceField(
+        choices=PairKind.choices, read_only=True, help_text="need_result or need_expert"
+    )
     status = serializers.ChoiceField(choices=MatchStatus.choices, read_only=True)
     status_label = serializers.CharField(read_only=True)
     score = serializers.FloatField(read_only=True)
@@ -103,9 +105,10 @@ class MatchOutputSerializer(serializers.Serializer):
         user = self.context["request"].user
         offer = workflow.offer_of(match)
         case = getattr(match, "case", None)
+        shared = sel.pair_contacts_visible(user=user, match=match)
         data: dict[str, Any] = {
             "id": match.pk,
-            "direction": match.direction,
+            "direction": match.kind,
             "status": match.status,
             "status_label": str(MatchStatus(match.status).label),
             "score": match.score,
@@ -125,9 +128,11 @@ class MatchOutputSerializer(serializers.Serializer):
             ],
             "contacts_shared": bool(case and case.contacts_shared_at),
             "need_contact": sel.contact_of(match.need)
-            if can_see_contact(user, match.need)
+            if shared or can_see_contact(user, match.need)
             else None,
-            "offer_contact": sel.contact_of(offer) if can_see_contact(user, offer) else None,
+            "offer_contact": sel.contact_of(offer)
+            if shared or can_see_contact(user, offer)
+            else None,
             "contract": None,
             "landed": None,
         }
@@ -179,7 +184,7 @@ class MatchListCreateApi(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("status", str, description="逗号分隔的阶段"),
-            OpenApiParameter("direction", str, enum=MatchDirection.values),
+            OpenApiParameter("direction", str, enum=PairKind.values),
             OpenApiParameter("field", str, description="技术领域代码"),
             OpenApiParameter("region", str, description="行政区划代码前缀"),
         ],

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from matching.models import ContractType, FollowUpChannel, MatchDirection, RejectReason
+from matching.models import ContractType, FollowUpChannel, PairKind, RejectReason
 from portal.models import TechField
 
 DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"})
@@ -41,7 +41,7 @@ class QueueFilterForm(forms.Form):
     direction = forms.ChoiceField(
         label=_("方向"),
         required=False,
-        choices=[("", _("全部")), *MatchDirection.choices],
+        choices=[("", _("全部")), *PairKind.choices],
         widget=SELECT,
     )
 

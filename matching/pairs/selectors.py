@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
+from matching.models import Match, MatchStatus, PairKind, Recommendation
 from matching.pairs import scoping
 from matching.pairs.followups import match_list_due
-from matching.models import Match, MatchStatus
 from matching.pairs.services import _PARTY_ROLES
 
 if TYPE_CHECKING:
@@ -94,18 +94,12 @@ def match_review_queue(
     ``field`` is a technology-field code (top level or sub-field) of the need; ``region`` a
     region-code prefix narrowing the jurisdiction; ages are days since the suggestion.
     """
-    decided_twin = Match.objects.filter(need_id=OuterRef("need_id")).exclude(
-        status=MatchStatus.SUGGESTED
-    )
-    decided_twin = decided_twin.filter(
-        Q(result_id=OuterRef("result_id"), result_id__isnull=False)
-        | Q(expert_id=OuterRef("expert_id"), expert_id__isnull=False)
-    )
+    listed = Recommendation.objects.filter(match_id=OuterRef("pk"))
     qs = (
         scoping.scope_matches(_base(), user)
         .filter(status=MatchStatus.SUGGESTED)
-        # A pair decided in its other direction is no longer waiting for review.
-        .exclude(Exists(decided_twin))
+        # a suggestion no list shows any more is not waiting for anyone
+        .filter(Exists(listed))
     )
     if field:
         qs = qs.filter(Q(need__fields__code=field) | Q(need__fields__parent__code=field))
@@ -123,8 +117,21 @@ def match_review_queue(
     if min_age_days is not None:
         qs = qs.filter(created_at__lte=now - dt.timedelta(days=min_age_days))
     if direction:
-        qs = qs.filter(direction=direction)
-    return qs.distinct().order_by("-score", "id")
+        qs = qs.filter(kind=pair_kind(direction))
+    # best-placed first: rank 1 of some list before rank 2 of any, then by score
+    best_rank = Recommendation.objects.filter(match_id=OuterRef("pk")).order_by("rank")
+    return (
+        qs.distinct()
+        .annotate(best_rank=Subquery(best_rank.values("rank")[:1]))
+        .order_by("best_rank", "-score", "id")
+    )
+
+
+def pair_kind(value: str) -> str:
+    """A pair kind from a filter value; the old direction names still work."""
+    return {"result_need": PairKind.NEED_RESULT, "expert_need": PairKind.NEED_EXPERT}.get(
+        value, value
+    )
 
 
 def match_list_due_for(*, user: User) -> QuerySet[Match]:
@@ -144,7 +151,7 @@ def match_filter(
     if status:
         qs = qs.filter(status__in=[s for s in status.split(",") if s])
     if direction:
-        qs = qs.filter(direction=direction)
+        qs = qs.filter(kind=pair_kind(direction))
     if field:
         qs = qs.filter(Q(need__fields__code=field) | Q(need__fields__parent__code=field))
     if region:
@@ -156,24 +163,47 @@ def match_filter(
     return qs.distinct()
 
 
-def contact_shared_with(*, user: User | None, posting: Posting) -> bool:
-    """True when ``user`` is on the other side of a pair with ``posting`` that both sides
-    accepted (contacts exchanged)."""
-    from portal.models import Expert, Need, Result
+# Stages in which the two sides of a pair see each other's contact details.
+CONTACT_STAGES = (
+    MatchStatus.CONTACTED,
+    MatchStatus.NEGOTIATING,
+    MatchStatus.INTENTION,
+    MatchStatus.SIGNED,
+)
 
-    if not _authenticated(user):
+
+def _named_on(user: User, posting: Posting) -> bool:
+    """The people a side of a pair is: whoever posted it, the expert in person, and the
+    organisation's contact person (by the phone or e-mail the organisation gives)."""
+    from portal.models import Expert
+
+    if isinstance(posting, Expert) and posting.user_id is not None:
+        return posting.user_id == user.pk
+    if posting.created_by_id == user.pk:
+        return True
+    org = posting.organization
+    if org is None or user.organization is None or user.organization.pk != org.pk:
+        return False
+    return bool(
+        (org.contact_phone and user.phone == org.contact_phone)
+        or (org.contact_email and user.email and user.email == org.contact_email)
+    )
+
+
+def pair_contacts_visible(*, user: User | None, match: Match) -> bool:
+    """Both sides' contact details show inside an open pair that both sides accepted, to
+    the people of the pair and to staff of its region; nobody sees them once it is
+    closed, declined or finished."""
+    if not _authenticated(user) or match.status not in CONTACT_STAGES:
         return False
     assert user is not None
-    if user.is_bureau_staff:
-        return False  # staff see contacts of their own region only (portal.access)
-    agreed = Match.objects.filter(case__contacts_shared_at__isnull=False)
-    if isinstance(posting, Need):
-        return agreed.filter(_offer_side_q(user), need=posting).exists()
-    if isinstance(posting, Result):
-        return agreed.filter(_need_side_q(user), result=posting).exists()
-    if isinstance(posting, Expert):
-        return agreed.filter(_need_side_q(user), expert=posting).exists()
-    return False
+    case = getattr(match, "case", None)
+    if case is None or case.contacts_shared_at is None:
+        return False
+    if scoping.match_in_jurisdiction(user, match):
+        return True
+    offer = match.result if match.result_id else match.expert
+    return _named_on(user, match.need) or (offer is not None and _named_on(user, offer))
 
 
 def contact_of(posting: Posting) -> dict[str, str]:

@@ -22,26 +22,26 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Min
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, User
 from accounts.notifications import notify_from_template
-from matching.pairs import scoping
 from matching.models import (
     ContractType,
     Match,
     MatchCase,
     MatchDecision,
-    MatchDirection,
     MatchResponse,
     MatchSide,
     MatchStatus,
     MatchTransition,
+    PairKind,
     RejectReason,
 )
+from matching.pairs import scoping
 from portal.models import Expert, Need, PostingStatus, Result
 
 logger = logging.getLogger(__name__)
@@ -101,7 +101,9 @@ def _authenticated(user: Any) -> bool:
 
 def offer_of(match: Match) -> Result | Expert:
     """The supply side of the pair: the result or the expert."""
-    return match.result if match.result_id else match.expert  # type: ignore[return-value]
+    offer = match.offer
+    assert offer is not None
+    return offer
 
 
 _PARTY_ROLES = (Membership.Role.ENTERPRISE, Membership.Role.RESEARCHER, Membership.Role.EXPERT)
@@ -189,20 +191,11 @@ def _case(match: Match, *, responsible: User | None = None) -> MatchCase:
     return case
 
 
-def twin_q(match: Match) -> Q:
-    """The same need–result (or need–expert) pair, computed in the other direction."""
-    if match.result_id:
-        return Q(need_id=match.need_id, result_id=match.result_id)
-    return Q(need_id=match.need_id, expert_id=match.expert_id)
-
-
-def pair_decided(match: Match) -> bool:
-    """Staff already decided this pair in either direction (a pair is brokered once)."""
-    return (
-        Match.objects.filter(twin_q(match))
-        .exclude(pk=match.pk)
-        .exclude(status=S.SUGGESTED)
-        .exists()
+def _already_decided(match: Match) -> ValidationError:
+    """The refusal for deciding a pair twice (the API answers 409)."""
+    return ValidationError(
+        _("该配对已处理（%(stage)s），不能重复审核。") % {"stage": S(match.status).label},
+        code="conflict",
     )
 
 
@@ -287,14 +280,15 @@ def _decision(
     *, match: Match, user: User, approved: bool, reason_code: str = "", reason_text: str = ""
 ) -> MatchDecision:
     is_manual = bool((match.explanation or {}).get("manual"))
+    best_rank = match.recommendations.aggregate(best=Min("rank"))["best"]
     decision = MatchDecision(
         match=match,
         approved=approved,
         reason_code=reason_code,
         reason_text=reason_text[:500],
-        direction=match.direction,
+        kind=match.kind,
         score=match.score,
-        rank=match.rank,
+        rank=best_rank or 0,
         is_manual=is_manual,
         decided_by=user,
     )
@@ -307,13 +301,13 @@ def _decision(
 def match_approve(*, match_id: int, user: User, note: str = "") -> tuple[Match, bool]:
     """Approve a suggested pair and tell both sides (inbox + e-mail).
 
-    Approving a pair that was already decided changes nothing and sends nothing; returns
-    (match, False) then.
+    The pair's row is locked first, so of two staff approving at once one wins and the
+    other is refused (``ValidationError`` with code "conflict"); nothing changes then.
     """
     match = _lock(match_id)
     _require_staff(match, user)
-    if match.status != S.SUGGESTED or pair_decided(match):
-        return match, False
+    if match.status != S.SUGGESTED:
+        raise _already_decided(match)
     _transition(match=match, user=user, role=STAFF, to_status=S.APPROVED, note=note)
     _decision(match=match, user=user, approved=True, reason_text=note)
     _case(match, responsible=user)
@@ -332,8 +326,8 @@ def match_reject(
         raise ValidationError({"reason_code": _("请选择否决原因。")})
     if reason_code == RejectReason.OTHER and not reason_text.strip():
         raise ValidationError({"reason_text": _("选择“其他”时请填写说明。")})
-    if match.status != S.SUGGESTED or pair_decided(match):
-        return match, False
+    if match.status != S.SUGGESTED:
+        raise _already_decided(match)
     label = str(RejectReason(reason_code).label)
     note = f"{label}：{reason_text}" if reason_text.strip() else label
     _transition(match=match, user=user, role=STAFF, to_status=S.REJECTED, note=note)
@@ -373,11 +367,16 @@ def match_bulk_decide(
                     reason_code=reason_code,
                     reason_text=reason_text,
                 )
-        except (PermissionDenied, ValidationError):
+        except ValidationError as exc:
+            if exc.code == "conflict":
+                unchanged += 1
+            else:
+                refused += 1
+            continue
+        except PermissionDenied:
             refused += 1
             continue
         changed += did
-        unchanged += not did
     return BulkOutcome(changed=changed, unchanged=unchanged, refused=refused)
 
 
@@ -402,12 +401,12 @@ def match_create_manual(
         offer = Result.objects.filter(pk=result_id).first()
         if offer is None:
             raise ValidationError({"result": _("科技成果不存在。")})
-        direction, lookup = MatchDirection.NEED_RESULT, {"result": offer}
+        kind, lookup = PairKind.NEED_RESULT, {"result": offer}
     else:
         offer = Expert.objects.filter(pk=expert_id or 0).first()
         if offer is None:
             raise ValidationError({"expert": _("专家不存在。")})
-        direction, lookup = MatchDirection.NEED_EXPERT, {"expert": offer}
+        kind, lookup = PairKind.NEED_EXPERT, {"expert": offer}
     if scoping.jurisdiction_of(user) is None or not (
         scoping.code_in_jurisdiction(user, need.region_code)
         or scoping.code_in_jurisdiction(user, offer.region_code)
@@ -416,15 +415,15 @@ def match_create_manual(
     for posting in (need, offer):
         if posting.status != PostingStatus.PUBLISHED:
             raise ValidationError(_("“%(title)s”尚未发布，不能对接。") % {"title": posting})
-    # Any direction of the same pair counts: a pair is brokered once.
-    existing = Match.objects.select_for_update().filter(need=need, **lookup).order_by("id")
-    decided = [m for m in existing if m.status != S.SUGGESTED]
-    if decided:
-        raise ValidationError(_("该配对已在对接流程中（编号 %(id)s）。") % {"id": decided[0].pk})
-    match = existing.filter(direction=direction).first() or next(iter(existing), None)
+    # One record per pair: the engine may have suggested it already (from either side).
+    match = Match.objects.select_for_update().filter(need=need, **lookup).first()
+    if match is not None and match.status != S.SUGGESTED:
+        raise ValidationError(
+            _("该配对已在对接流程中（编号 %(id)s）。") % {"id": match.pk}, code="conflict"
+        )
     if match is None:
         match = Match(
-            direction=direction,
+            kind=kind,
             need=need,
             score=0.0,
             explanation={"manual": True, "note": note[:500]},
@@ -435,7 +434,7 @@ def match_create_manual(
             with transaction.atomic():
                 match.save()
         except IntegrityError as exc:
-            raise ValidationError(_("该配对已存在。")) from exc
+            raise ValidationError(_("该配对已存在。"), code="conflict") from exc
     else:
         match.explanation = {**(match.explanation or {}), "manual": True}
         match.save(update_fields=["explanation", "updated_at"])

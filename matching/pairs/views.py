@@ -20,14 +20,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
-from matching.pairs import followups
-from matching.pairs import scoping
 from matching.dashboards import stats
-from matching.pairs import services as workflow
-from matching.pairs import selectors as sel
+from matching.dashboards.export import stats_tables, tables_to_xlsx
 from matching.lists.explain import explanation_summary
 from matching.models import MatchSide, MatchStatus
-from matching.dashboards.export import stats_tables, tables_to_xlsx
+from matching.pairs import followups, scoping
+from matching.pairs import selectors as sel
+from matching.pairs import services as workflow
 from matching.pairs.forms import (
     AdvanceForm,
     BulkForm,
@@ -75,7 +74,6 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     for match in page:
         match.summary = explanation_summary(match.explanation)  # type: ignore[attr-defined]
-        match.offer = workflow.offer_of(match)  # type: ignore[attr-defined]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -254,6 +252,7 @@ def _render_detail(request: HttpRequest, match: Any, **forms: Any) -> HttpRespon
     from portal.access import can_see_contact, hidden_fields
 
     case = getattr(match, "case", None)
+    shared = sel.pair_contacts_visible(user=user, match=match)
     context = {
         "match": match,
         "offer": offer,
@@ -265,8 +264,10 @@ def _render_detail(request: HttpRequest, match: Any, **forms: Any) -> HttpRespon
         "need_response": responses.get(MatchSide.NEED),
         "offer_response": responses.get(MatchSide.OFFER),
         "my_response": responses.get(side) if side else None,
-        "need_contact": sel.contact_of(match.need) if can_see_contact(user, match.need) else None,
-        "offer_contact": sel.contact_of(offer) if can_see_contact(user, offer) else None,
+        "need_contact": sel.contact_of(match.need)
+        if shared or can_see_contact(user, match.need)
+        else None,
+        "offer_contact": sel.contact_of(offer) if shared or can_see_contact(user, offer) else None,
         "need_hidden": hidden_fields(user, match.need),
         "offer_hidden": hidden_fields(user, offer),
         "summary": explanation_summary(match.explanation),
@@ -378,8 +379,6 @@ def match_list(request: HttpRequest) -> HttpResponse:
         direction=request.GET.get("direction", ""),
     ).order_by("-updated_at", "-id")
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    for match in page:
-        match.offer = workflow.offer_of(match)  # type: ignore[attr-defined]
     stages = [(s, label) for s, label in MatchStatus.choices if s != MatchStatus.SUGGESTED]
     return render(
         request,
@@ -395,7 +394,6 @@ def due_list(request: HttpRequest) -> HttpResponse:
     matches = list(sel.match_list_due_for(user=user)[:200])
     today = timezone.localdate()
     for match in matches:
-        match.offer = workflow.offer_of(match)  # type: ignore[attr-defined]
         match.overdue = bool(  # type: ignore[attr-defined]
             match.case.next_contact_date and match.case.next_contact_date < today
         )

@@ -3,7 +3,7 @@
 draft → submitted → published | rejected (reason) → closed / expired. Owners edit drafts and
 rejected items; editing a published item sends it back to review only when a material field
 changes. Every change that adds, edits or withdraws a published posting tells the matching
-engine through matching.lists.hooks.on_posting_changed, inside the same transaction.
+engine through the ``posting_changed`` signal (portal.signals), inside the same transaction.
 """
 
 from __future__ import annotations
@@ -24,10 +24,11 @@ from django.utils.translation import gettext as _
 from portal import access
 from portal.models import Expert, Need, PostingStatus, Result
 from portal.search import search_tokens_for
+from portal.signals import posting_changed
 
 if TYPE_CHECKING:
     from accounts.models import Organization, User
-    from matching.lists.hooks import PostingKind
+    from portal.signals import PostingKind
 
 # A concrete posting of any of the three registers.
 Posting: TypeAlias = Need | Result | Expert
@@ -167,9 +168,7 @@ def contains_html(value: object) -> bool:
 
 
 def _notify_engine(spec: KindSpec, posting: Posting) -> None:
-    from matching.lists.hooks import on_posting_changed
-
-    on_posting_changed(kind=spec.kind, pk=posting.pk)
+    posting_changed.send(sender=spec.model, kind=spec.kind, pk=posting.pk)
 
 
 def _add(errors: dict[str, list[str]], field: str, message: str) -> None:

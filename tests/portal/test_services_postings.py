@@ -63,7 +63,7 @@ def test_text_with_a_less_than_sign_but_no_tag_is_accepted(alice) -> None:
 
 def test_the_lifecycle_runs_from_draft_to_published_and_tells_the_engine(alice, staff) -> None:
     need = needs.need_create(by=alice, data=need_data())
-    with mock.patch("matching.lists.hooks.on_posting_changed") as hook:
+    with mock.patch("matching.lists.receivers.document_enqueue") as hook:
         need = needs.need_submit(need=need, by=alice)
         assert need.status == PostingStatus.SUBMITTED
         hook.assert_not_called()
@@ -100,7 +100,7 @@ def test_rejecting_needs_a_reason_and_the_owner_sees_it(alice, staff) -> None:
 
 def test_editing_a_material_field_of_a_published_need_sends_it_back_to_review(alice) -> None:
     need = NeedFactory(organization=alice.organization)
-    with mock.patch("matching.lists.hooks.on_posting_changed") as hook:
+    with mock.patch("matching.lists.receivers.document_enqueue") as hook:
         need = needs.need_update(need=need, by=alice, data={"title": "新的需求名称"})
 
     assert need.status == PostingStatus.SUBMITTED
@@ -109,7 +109,7 @@ def test_editing_a_material_field_of_a_published_need_sends_it_back_to_review(al
 
 def test_editing_contact_details_of_a_published_need_keeps_it_published(alice) -> None:
     need = NeedFactory(organization=alice.organization)
-    with mock.patch("matching.lists.hooks.on_posting_changed") as hook:
+    with mock.patch("matching.lists.receivers.document_enqueue") as hook:
         need = needs.need_update(need=need, by=alice, data={"contact_name": "李工"})
 
     assert need.status == PostingStatus.PUBLISHED
@@ -134,7 +134,7 @@ def test_other_organisations_may_not_edit(charlie, org_a) -> None:
 
 def test_closing_a_published_need_withdraws_it_from_matching(alice) -> None:
     need = NeedFactory(organization=alice.organization)
-    with mock.patch("matching.lists.hooks.on_posting_changed") as hook:
+    with mock.patch("matching.lists.receivers.document_enqueue") as hook:
         need = needs.need_close(need=need, by=alice)
         needs.need_close(need=need, by=alice)
 
@@ -157,7 +157,7 @@ def test_stale_postings_are_flagged_then_expire_after_the_grace_period(alice, se
 
     with (
         time_machine.travel(start + timedelta(days=212)),
-        mock.patch("matching.lists.hooks.on_posting_changed") as hook,
+        mock.patch("matching.lists.receivers.document_enqueue") as hook,
     ):
         assert postings.posting_expire_stale()["expired"] == 1
         hook.assert_called_once_with(kind="need", pk=need.pk)

@@ -5,8 +5,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from matching.lists import services as matching_services
 from matching.demo_workflow import seed_workflow
+from matching.lists import services as matching_services
 from portal import demo
 from portal.demo_registers import seed_registers
 from portal.reference import reference_data_sync
@@ -18,7 +18,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         reference_data_sync()
         orgs = demo.seed_organizations_and_users()
-        created = seed_registers(orgs)
+        with matching_services.matching_deferred():
+            created = seed_registers(orgs)
         # Suggestions must exist before the demo pipeline picks pairs from them.
         matched = matching_services.rematch_inline()
         moved = seed_workflow(orgs)
