@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
+from django.core.mail import get_connection, send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
@@ -23,16 +23,29 @@ from accounts.models import Notification, User
 logger = logging.getLogger(__name__)
 
 
-def _send_email(notification_id: int) -> None:
-    """Send the e-mail copy once; the emailed_at claim keeps a re-run from sending twice."""
+# An SMTP server that accepts the connection and then stalls must not hold a worker for the
+# whole task time limit: the socket gives up after this many seconds (then the task retries).
+EMAIL_SEND_TIMEOUT_SECONDS = 30
+
+
+def notification_email_send(*, notification_id: int) -> bool:
+    """Send the e-mail copy of one notification; True if it went out on this call.
+
+    Idempotent: ``emailed_at`` is claimed before sending, so a re-run (a retried or duplicated
+    task) never sends twice. A failed send releases the claim and re-raises, so the task
+    retries; ``emailed_at`` stays empty for as long as the e-mail has not gone out.
+    """
     notification = Notification.objects.select_related("user").filter(pk=notification_id).first()
-    if notification is None or not notification.user.email:
-        return
+    if notification is None:
+        logger.info("Notification %s is gone; no e-mail to send", notification_id)
+        return False
+    if not notification.user.email:
+        return False
     claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
         emailed_at=timezone.now()
     )
     if not claimed:
-        return
+        return False
     body = notification.body
     if notification.url:
         base = getattr(settings, "SITE_URL", "").rstrip("/")
@@ -43,18 +56,28 @@ def _send_email(notification_id: int) -> None:
             message=body,
             from_email=None,
             recipient_list=[notification.user.email],
+            connection=get_connection(
+                timeout=getattr(settings, "EMAIL_TIMEOUT", None) or EMAIL_SEND_TIMEOUT_SECONDS
+            ),
         )
     except Exception:
-        # The in-site notice stands; a mail server outage must not break the workflow.
-        logger.exception("Notification e-mail %s failed", notification_id)
         Notification.objects.filter(pk=notification_id).update(emailed_at=None)
+        raise
+    return True
+
+
+def _notification_email_enqueue(notification_id: int) -> None:
+    # Imported here: accounts.tasks imports this module for the service it runs.
+    from accounts.tasks import notification_email_task
+
+    notification_email_task.delay(notification_id)
 
 
 @transaction.atomic
 def notify(
     *, user: User, event_key: str, subject: str, body: str = "", url: str = ""
 ) -> Notification | None:
-    """Create the notice for this (user, event) and e-mail it after commit.
+    """Create the notice for this (user, event); a Celery task e-mails it after commit.
 
     Returns the new notification, or None when the user was already told of this event.
     """
@@ -70,7 +93,10 @@ def notify(
     except IntegrityError:
         # Another process told this user of this event a moment ago.
         return None
-    transaction.on_commit(lambda: _send_email(notification.pk))
+    if user.email:
+        # After commit, so the worker finds the row; robust, so a broker or mail outage is
+        # logged and never turns the request that created the notice into an error.
+        transaction.on_commit(lambda: _notification_email_enqueue(notification.pk), robust=True)
     return notification
 
 

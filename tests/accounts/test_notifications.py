@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from smtplib import SMTPException, SMTPServerDisconnected
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.core import mail
+from django.core.mail import send_mail
 from django.test import Client
 from django.urls import reverse
 
@@ -13,6 +16,7 @@ from accounts.notifications import (
     notification_unread_count,
     notify,
 )
+from accounts.tasks import notification_email_task
 
 pytestmark = pytest.mark.django_db
 
@@ -45,10 +49,116 @@ def test_it_skips_email_for_users_without_address(
 ) -> None:
     alice.email = ""
     alice.save(update_fields=["email"])
-    with django_capture_on_commit_callbacks(execute=True):
+    with (
+        mock.patch.object(notification_email_task, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         notify(user=alice, event_key="e", subject="s")
     assert mail.outbox == []
-    assert Notification.objects.filter(user=alice).count() == 1
+    assert delay.call_count == 0
+    assert Notification.objects.get(user=alice).emailed_at is None
+
+
+def test_a_notice_enqueues_its_email_task_on_commit_and_records_that_it_went_out(
+    alice: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    with (
+        mock.patch.object(
+            notification_email_task, "delay", wraps=notification_email_task.delay
+        ) as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        notification = notify(user=alice, event_key="e", subject="新的对接", body="正文")
+        # Inside the transaction: nothing enqueued, nothing sent.
+        assert delay.call_count == 0
+        assert mail.outbox == []
+
+    assert notification is not None
+    delay.assert_called_once_with(notification.pk)
+    assert [(m.subject, m.to) for m in mail.outbox] == [("新的对接", [alice.email])]
+    notification.refresh_from_db()
+    assert notification.emailed_at is not None
+
+
+def _notice(user: User) -> Notification:
+    return Notification.objects.create(user=user, event_key="e", subject="新的对接", body="正文")
+
+
+@pytest.fixture
+def retries_as_on_a_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Eager tasks retry as a worker would (the test settings propagate the first error)."""
+    monkeypatch.setitem(notification_email_task.app.conf, "task_eager_propagates", False)
+
+
+@pytest.mark.usefixtures("retries_as_on_a_worker")
+def test_a_send_that_fails_once_is_retried_and_then_goes_out(alice: User) -> None:
+    notification = _notice(alice)
+
+    with mock.patch(
+        "accounts.notifications.send_mail",
+        wraps=send_mail,
+        side_effect=[SMTPServerDisconnected("421 try again later"), mock.DEFAULT],
+    ) as sender:
+        result = notification_email_task.apply(args=[notification.pk])
+
+    assert result.successful()
+    assert sender.call_count == 2
+    assert len(mail.outbox) == 1
+    notification.refresh_from_db()
+    assert notification.emailed_at is not None
+
+
+@pytest.mark.usefixtures("retries_as_on_a_worker")
+def test_a_mail_server_that_stays_down_is_retried_five_times_then_given_up(alice: User) -> None:
+    notification = _notice(alice)
+
+    with mock.patch(
+        "accounts.notifications.send_mail", side_effect=SMTPException("down")
+    ) as sender:
+        result = notification_email_task.apply(args=[notification.pk])
+
+    assert result.failed()
+    assert sender.call_count == 1 + 5
+    notification.refresh_from_db()
+    assert notification.emailed_at is None  # the row says the e-mail never went out
+
+
+def test_a_failed_send_leaves_the_notice_marked_unsent_for_the_retry(alice: User) -> None:
+    notification = _notice(alice)
+
+    with (
+        mock.patch("accounts.notifications.send_mail", side_effect=SMTPException("boom")),
+        pytest.raises(SMTPException),
+    ):
+        notification_email_task.run(notification.pk)
+
+    notification.refresh_from_db()
+    assert notification.emailed_at is None
+    assert notification_email_task.run(notification.pk) is True
+    assert notification_email_task.run(notification.pk) is False  # never twice
+    assert len(mail.outbox) == 1
+
+
+def test_a_failing_send_never_breaks_the_request_that_notified(
+    alice: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    with (
+        mock.patch("accounts.notifications.send_mail", side_effect=SMTPException("down")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        notification = notify(user=alice, event_key="e", subject="s")
+
+    assert notification is not None
+    notification.refresh_from_db()
+    assert notification.emailed_at is None
+    assert mail.outbox == []
+
+
+def test_the_workers_register_the_email_task() -> None:
+    from portal.celery import app
+
+    app.loader.import_default_modules()
+    assert "accounts.tasks.notification_email_task" in app.tasks
 
 
 def test_mark_read_counts_down(alice: User) -> None:
