@@ -15,7 +15,7 @@ from accounts.models import Membership
 from portal.models import Expert, Need, Result
 
 if TYPE_CHECKING:
-    from accounts.models import User
+    from accounts.models import Organization, User
     from portal.models.registers import Posting
 
 AnyPosting = Need | Result | Expert
@@ -103,6 +103,13 @@ def can_create(user: User | None, kind: str) -> bool:
         return False
     assert user is not None
     return user.is_bureau_staff or user.role in CREATE_ROLES[kind]
+
+
+def can_open_organization(user: User | None, organization: Organization) -> bool:
+    """Whether the organisation's page opens for this user (accounts.selectors decides)."""
+    from accounts.selectors import organization_list_visible_to
+
+    return organization_list_visible_to(user=user).filter(pk=organization.pk).exists()
 
 
 def hidden_fields(user: User | None, posting: Posting) -> frozenset[str]:

@@ -153,6 +153,11 @@ def posting_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         "can_write": access.can_write(user, posting),
         "can_review": access.can_review(user, posting),
         "can_see_contact": access.can_see_contact(user, posting),
+        # need_detail links the organisation; only where its page opens (a pending one: 404).
+        "can_open_organization": kind == "need"
+        and posting.organization is not None
+        and "organization" not in hidden
+        and access.can_open_organization(user, posting.organization),
     }
     return render(request, f"portal/{kind}_detail.html", context)
 
@@ -303,11 +308,15 @@ def posting_mine(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
     items = list(selectors.posting_list_owned_by(kind=kind, user=user))
     for item in items:
         item.display_title = _display_title(kind, item)
+        # Colleagues' expert profiles are listed too; only their owner (or staff) edits them.
+        item.can_write = access.can_write(user, item)
+    # A user has one expert profile of their own; colleagues' profiles do not count.
+    has_own_profile = kind == "expert" and any(item.user_id == user.pk for item in items)
     context = {
         **_kind_context(kind),
         "items": items,
         "can_create": access.can_create(user, kind)
-        and not (kind == "expert" and not user.is_bureau_staff and items),
+        and (user.is_bureau_staff or not has_own_profile),
     }
     return render(request, f"portal/{kind}_mine.html", context)
 
