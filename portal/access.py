@@ -69,16 +69,12 @@ def can_view_all(user: User | None, posting: Posting) -> bool:
 
 
 def can_see_contact(user: User | None, posting: Posting) -> bool:
-    """Contact details: owner and staff only, for now.
+    """Contact details on a posting's own pages: its owners and staff of the region.
 
-    The match workflow extends this: both parties of an agreed match will see each other.
+    The other side of a brokered pair sees them inside the pair, not here
+    (:func:`matching.pairs.selectors.pair_contacts_visible`), and only while it is open.
     """
-    if can_view_all(user, posting):
-        return True
-    # Brokered contact (issue 5): the other side of a pair both sides accepted.
-    from matching.pairs.selectors import contact_shared_with
-
-    return contact_shared_with(user=user, posting=posting)
+    return can_view_all(user, posting)
 
 
 def can_write(user: User | None, posting: Posting) -> bool:
