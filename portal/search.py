@@ -23,8 +23,8 @@ def tokenize(text: str) -> list[str]:
     """The matching engine's tokeniser with the same domain dictionary as the matching side
     (imported lazily: jieba loads on first use). Used for search box queries and for the
     stored ``search_tokens``, so both are cut alike."""
-    from matching.lists.dictionary import ensure_domain_dictionary
     from matching.engine.text import tokenize as engine_tokenize
+    from matching.lists.dictionary import ensure_domain_dictionary
 
     ensure_domain_dictionary()
     return engine_tokenize(text or "")

@@ -313,10 +313,15 @@ POSTING_RECONFIRM_DAYS = env.int("POSTING_RECONFIRM_DAYS", default=180)
 POSTING_EXPIRE_GRACE_DAYS = env.int("POSTING_EXPIRE_GRACE_DAYS", default=30)
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="duijie-demo")
 
-# --- Matching engine (matching/scoring.py WEIGHT_DOCS documents each weight) -----------------
-# Overrides of matching.scoring.DEFAULT_WEIGHTS, e.g. {"region": 0.2}; unknown keys are refused.
+# --- Matching engine (matching/engine/scoring.py WEIGHT_DOCS documents each weight) ----------
+# Overrides of matching.engine.scoring.DEFAULT_WEIGHTS, e.g. {"region": 0.2} (unknown: refused).
 MATCHING_WEIGHTS: dict[str, float] = env.json("MATCHING_WEIGHTS", default={})
 MATCHING_TOP_K = env.int("MATCHING_TOP_K", default=10)
+# How many needs a newly published result or expert is checked against (the best of the need
+# register for its text, plus the needs listing it now): their lists are recomputed at once.
+MATCHING_FRESH_CANDIDATES = env.int("MATCHING_FRESH_CANDIDATES", default=30)
+# Owners see the engine's raw suggestions and scores (default: only pairs staff took up).
+MATCHING_SELF_SERVICE = env.bool("MATCHING_SELF_SERVICE", default=False)
 # Drop suggestions scoring under this share of the best one (filler-word matches).
 MATCHING_MIN_RELATIVE_SCORE = env.float("MATCHING_MIN_RELATIVE_SCORE", default=0.25)
 MATCHING_REMATCH_CHUNK_SIZE = env.int("MATCHING_REMATCH_CHUNK_SIZE", default=200)

@@ -16,8 +16,7 @@ from tests.accounts.factories import OrganizationFactory, member
 def fresh_process_state() -> Iterator[None]:
     """Each test starts with what a new worker process has: an empty cache, no in-memory
     index and plain jieba (no domain dictionary from an earlier test's rolled-back data)."""
-    from matching.lists import dictionary
-    from matching.lists import services
+    from matching.lists import dictionary, services
 
     yield
     cache.clear()
