@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, Organization, User
 from accounts.validators import validate_cn_phone, validate_credit_code
-from portal.regions import region_choices
+from portal.reference.regions import region_choices
 
 SELF_SERVICE_ROLE_CHOICES = [
     (Membership.Role.ENTERPRISE, Membership.Role.ENTERPRISE.label),

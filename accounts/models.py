@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import validate_cn_phone, validate_credit_code, validate_region_code
-from portal.regions import region_full_name, region_prefix
+from portal.reference.regions import region_full_name, region_prefix
 
 
 class User(AbstractUser):

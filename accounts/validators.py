@@ -7,7 +7,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from portal.regions import is_region_code
+from portal.reference.regions import is_region_code
 
 # GB 32100-2015: 18 characters from this alphabet (no I, O, Z, S, V); the 18th is a check
 # character computed from the first 17 with these weights, modulo 31.

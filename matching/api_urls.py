@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from matching.dashboards import apis as dashboard_apis
 from matching.lists import apis
 from matching.pairs import apis as workflow_apis
 
@@ -55,5 +56,5 @@ urlpatterns += [
         workflow_apis.NotificationReadApi.as_view(),
         name="notification-read",
     ),
-    path("stats/", workflow_apis.StatsApi.as_view(), name="stats"),
+    path("stats/", dashboard_apis.StatsApi.as_view(), name="stats"),
 ]

@@ -9,7 +9,11 @@ class MatchingConfig(AppConfig):
     verbose_name = _("智能匹配")
 
     def ready(self) -> None:
+        from matching.lists.dictionary import ensure_domain_dictionary
         from matching.lists.receivers import on_posting_changed
+        from portal import search
         from portal.signals import posting_changed
 
         posting_changed.connect(on_posting_changed, dispatch_uid="matching.lists.posting_changed")
+        if ensure_domain_dictionary not in search.before_tokenize:
+            search.before_tokenize.append(ensure_domain_dictionary)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from matching.dashboards import urls as dashboard_urls
 from matching.lists import views
 from matching.pairs import urls as workflow_urls
 
@@ -21,4 +22,4 @@ urlpatterns = [
 ]
 
 # The staff workflow (issue 5): review, pairs, follow-ups, dashboards.
-urlpatterns += workflow_urls.urlpatterns
+urlpatterns += workflow_urls.urlpatterns + dashboard_urls.urlpatterns

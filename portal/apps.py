@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _sync_reference_data(sender: AppConfig, **kwargs: Any) -> None:
-    from portal.reference import reference_data_sync
+    from portal.reference.sync import reference_data_sync
 
     reference_data_sync()
 

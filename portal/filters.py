@@ -17,7 +17,7 @@ from portal.models import (
     Result,
     TechField,
 )
-from portal.regions import region_choices, region_prefix
+from portal.reference.regions import region_choices, region_prefix
 from portal.search import search_queryset
 
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 from portal.models import CooperationMode, Expert, IPType, MaturityLevel, Need, Result, TechField
-from portal.regions import region_choices
+from portal.reference.regions import region_choices
 
 
 class BootstrapMixin:

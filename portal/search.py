@@ -9,7 +9,7 @@ token-overlap scoring in SQL. Both sit behind :func:`search_queryset`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import connection
@@ -18,15 +18,20 @@ from django.db.models.functions import Cast, Concat, Length, Replace
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+# Called before every cut. The recommendation lists register the installation of their
+# domain dictionary here at start-up (matching.apps), so search and matching cut text alike
+# without the registers importing the lists.
+before_tokenize: list[Callable[[], object]] = []
+
 
 def tokenize(text: str) -> list[str]:
-    """The matching engine's tokeniser with the same domain dictionary as the matching side
-    (imported lazily: jieba loads on first use). Used for search box queries and for the
-    stored ``search_tokens``, so both are cut alike."""
+    """The matching engine's tokeniser (pure, imported lazily: jieba loads on first use),
+    with whatever :data:`before_tokenize` installs first. Used for search box queries and
+    for the stored ``search_tokens``, so both are cut alike."""
     from matching.engine.text import tokenize as engine_tokenize
-    from matching.lists.dictionary import ensure_domain_dictionary
 
-    ensure_domain_dictionary()
+    for prepare in before_tokenize:
+        prepare()
     return engine_tokenize(text or "")
 
 

@@ -33,7 +33,7 @@ from matching.models import Match, MatchStatus
 from matching.pairs import scoping
 from matching.pairs.services import PIPELINE
 from portal.models import Expert, Need, PostingStatus, Result, TechField
-from portal.regions import region_full_name
+from portal.reference.regions import region_full_name
 
 if TYPE_CHECKING:
     from accounts.models import User

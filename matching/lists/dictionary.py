@@ -52,7 +52,6 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -277,25 +276,7 @@ def search_tokens_refresh(*, batch: int = 500) -> int:
     What a dictionary change needs besides the rematch; run after
     :func:`dictionary_refresh` returned True. Returns the number of postings rewritten.
     """
-    from portal.models import Expert, Need, Result
     from portal.services import postings
 
     ensure_domain_dictionary(force=True)
-    count = 0
-    for model in (Need, Result, Expert):
-        pks = list(model.objects.order_by("pk").values_list("pk", flat=True))
-        for start in range(0, len(pks), batch):
-            chunk = model.objects.filter(pk__in=pks[start : start + batch]).prefetch_related(
-                "fields"
-            )
-            changed: list[Any] = []
-            for posting in chunk:
-                before = posting.search_tokens
-                postings._refresh_search_tokens(
-                    postings.spec_for(posting), posting, posting.fields.all()
-                )
-                if posting.search_tokens != before:
-                    changed.append(posting)
-            model.objects.bulk_update(changed, ["search_tokens"], batch_size=batch)
-            count += len(changed)
-    return count
+    return postings.search_tokens_refresh(batch=batch)

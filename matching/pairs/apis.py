@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,7 +23,6 @@ from accounts.notifications import (
     notification_mark_read,
     notification_unread_count,
 )
-from matching.dashboards import stats
 from matching.models import (
     ContractType,
     FollowUpChannel,
@@ -417,14 +416,3 @@ class NotificationReadAllApi(APIView):
     def post(self, request: Request) -> Response:
         count = notification_mark_all_read(user=request.user)  # type: ignore[arg-type]
         return Response({"marked": count, "unread": 0})
-
-
-class StatsApi(APIView):
-    """The figures of the dashboard (staff: their jurisdiction) or the public statistics."""
-
-    permission_classes = [AllowAny]
-
-    @extend_schema(responses={200: dict})
-    def get(self, request: Request) -> Response:
-        user = request.user if request.user.is_authenticated else None
-        return Response(stats.stats_for(user=user))  # type: ignore[arg-type]

@@ -19,7 +19,4 @@ urlpatterns = [
     path("pairs/<int:match_id>/respond/", views.match_respond_view, name="match-respond"),
     path("pairs/<int:match_id>/advance/", views.match_advance_view, name="match-advance"),
     path("pairs/<int:match_id>/followups/", views.followup_create_view, name="followup-create"),
-    path("dashboard/", views.dashboard, name="dashboard"),
-    path("dashboard/export/<slug:table>.xlsx", views.dashboard_export, name="dashboard-export"),
-    path("statistics/", views.public_statistics, name="statistics"),
 ]

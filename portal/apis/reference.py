@@ -19,7 +19,7 @@ from accounts.models import Organization
 from accounts.selectors import organization_list_visible_to
 from portal.api import MAX_REFERENCE_ROWS
 from portal.models import Region, TechField
-from portal.regions import region_full_names, region_table
+from portal.reference.regions import region_full_names, region_table
 from portal.selectors import tech_field_list
 
 

@@ -1,7 +1,7 @@
 """Reference data: technology fields, regions, cooperation modes, maturity, IP types.
 
 Shipped as JSON under portal/data/ and synced into these tables after every migrate
-(portal.reference.reference_data_sync); staff may edit names and order in the admin.
+(portal.reference.sync.reference_data_sync); staff may edit names and order in the admin.
 """
 
 from __future__ import annotations

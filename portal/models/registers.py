@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import validate_cn_phone, validate_region_code
 from portal.models.reference import CooperationMode, IPType, MaturityLevel, TechField
-from portal.regions import region_full_name
+from portal.reference.regions import region_full_name
 
 
 class PostingStatus(models.TextChoices):

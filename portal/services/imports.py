@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organization
 from portal import access
 from portal.models import CooperationMode, Expert, IPType, MaturityLevel, Need, TechField
-from portal.regions import region_full_name, region_table
+from portal.reference.regions import region_full_name, region_table
 from portal.services import postings
 
 if TYPE_CHECKING:

@@ -230,6 +230,28 @@ def _refresh_search_tokens(spec: KindSpec, posting: Posting, fields: Iterable[An
     )
 
 
+def search_tokens_refresh(*, batch: int = 500) -> int:
+    """Rewrite ``search_tokens`` of every posting with the tokeniser as it cuts now (after the
+    domain dictionary moved). Returns the number of postings rewritten."""
+    count = 0
+    for spec in SPECS.values():
+        model = spec.model
+        pks = list(model.objects.order_by("pk").values_list("pk", flat=True))
+        for start in range(0, len(pks), batch):
+            chunk = model.objects.filter(pk__in=pks[start : start + batch]).prefetch_related(
+                "fields"
+            )
+            changed: list[Any] = []
+            for posting in chunk:
+                before = posting.search_tokens
+                _refresh_search_tokens(spec, posting, posting.fields.all())
+                if posting.search_tokens != before:
+                    changed.append(posting)
+            model.objects.bulk_update(changed, ["search_tokens"], batch_size=batch)
+            count += len(changed)
+    return count
+
+
 def _split(spec: KindSpec, data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, list[Any]]]:
     unknown = set(data) - set(spec.scalar_fields) - set(spec.m2m_fields)
     if unknown:

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from portal.reference import reference_data_sync
+from portal.reference.sync import reference_data_sync
 
 
 class Command(BaseCommand):

@@ -9,7 +9,7 @@ from matching.demo_workflow import seed_workflow
 from matching.lists import services as matching_services
 from portal import demo
 from portal.demo_registers import seed_registers
-from portal.reference import reference_data_sync
+from portal.reference.sync import reference_data_sync
 
 
 class Command(BaseCommand):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-DATA_FILE = Path(__file__).resolve().parent / "data" / "regions.json"
+DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "regions.json"
 
 # Province → city → district: no walk up the parents is ever longer than this.
 MAX_LEVEL = 3

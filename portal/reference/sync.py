@@ -9,9 +9,9 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 
-from portal.regions import region_table
+from portal.reference.regions import region_table
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 
 def _reference_json() -> dict[str, list[dict[str, Any]]]:
@@ -24,7 +24,7 @@ def _region_self_parents_repair() -> int:
     Before issue 10 the shipped table listed 东莞市, 中山市 and 儋州市 a second time as their
     own district, and that row (level 3, parent = itself) is what the sync stored.
     """
-    from portal.models import Region
+    from portal.models.reference import Region
 
     table = region_table()
     repaired = 0
@@ -44,7 +44,7 @@ def reference_data_sync() -> dict[str, int]:
 
     Idempotent: runs after every migrate (post_migrate) and from `load_reference_data`.
     """
-    from portal.models import CooperationMode, IPType, MaturityLevel, Region, TechField
+    from portal.models.reference import CooperationMode, IPType, MaturityLevel, Region, TechField
 
     data = _reference_json()
     created: dict[str, int] = {}
