@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import Notification, Organization, User
-from portal import regions
 from portal.api import MAX_PAGE_SIZE, MAX_REFERENCE_ROWS
+from portal.reference import regions
 from tests.accounts.factories import OrganizationFactory
 from tests.portal.conftest import client_for
 from tests.portal.factories import ExpertFactory, NeedFactory, ResultFactory

@@ -12,10 +12,15 @@ import pytest
 from django.test import Client
 
 from accounts.models import Membership, Organization
-from portal import regions
 from portal.models import Need, PostingStatus, Region, TechField
+from portal.reference import regions
+from portal.reference.regions import (
+    RegionRow,
+    RegionTableError,
+    region_full_name,
+    region_table_validate,
+)
 from portal.reference.sync import reference_data_sync
-from portal.reference.regions import RegionRow, RegionTableError, region_full_name, region_table_validate
 from portal.services import postings
 from tests.accounts.factories import OrganizationFactory, member
 from tests.portal.conftest import client_for, need_data
