@@ -80,6 +80,10 @@ def merge_pairs(apps, schema_editor):
             if not MatchCase.objects.filter(match=keeper).exists():
                 MatchCase.objects.filter(match=record).update(match=keeper)
             record.delete()
+    if schema_editor.connection.vendor == "postgresql":
+        # check the deferred foreign keys now: the schema changes that follow in this
+        # transaction cannot run while trigger events are pending
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Organization
-from matching.lists import services
 from matching.demo_workflow import seed_workflow
+from matching.lists import services
 from matching.models import Match, MatchStatus
 from portal import demo
 from tests.e2e.conftest import login

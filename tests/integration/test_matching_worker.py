@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from matching.lists import hooks
-from matching.lists import services
+from matching.lists import hooks, services
 from matching.models import DocumentTerms, JobStatus, Match, MatchDirection, RematchJob
 from tests.integration.conftest import WorkerProcess, wait_for
 from tests.matching.factories import (

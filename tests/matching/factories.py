@@ -14,9 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from matching.lists import hooks
 from matching.lists import services
-from matching.models import Match, MatchDirection
+from matching.models import Match, PairKind
+from portal.signals import posting_changed
 from portal.models import (
     CooperationMode,
     Expert,
@@ -79,7 +79,7 @@ class MatchFactory(DjangoModelFactory):
     class Meta:
         model = Match
 
-    direction = MatchDirection.NEED_RESULT
+    kind = PairKind.NEED_RESULT
     need = factory.SubFactory(NeedFactory)
     result = factory.SubFactory(ResultFactory)
     score = 1.0
@@ -98,9 +98,9 @@ def fresh_index_cache() -> Iterator[None]:
 
 
 def publish(posting: Need | Result | Expert, kind: str) -> None:
-    """What the registers do on publish: call the hook inside their transaction."""
+    """What the registers do on publish: announce it inside their transaction."""
     with transaction.atomic():
-        hooks.on_posting_changed(kind=kind, pk=posting.pk)  # type: ignore[arg-type]
+        posting_changed.send(sender=type(posting), kind=kind, pk=posting.pk)
 
 
 SOLAR_NEED = {

@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 
 from accounts.models import User
 from matching.dashboards import stats
-from matching.pairs import services as workflow
 from matching.models import Match, MatchCase, MatchDirection, MatchStatus
+from matching.pairs import services as workflow
 from portal.models import Expert, Need, PostingStatus, Result
 from tests.matching.factories import ExpertFactory, NeedFactory, ResultFactory
 from tests.matching.workflow_fixtures import *  # noqa: F403

@@ -10,9 +10,9 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import User
-from matching.pairs import services as workflow
 from matching.engine.decision_eval import pairwise_auc
 from matching.models import Match, MatchDirection
+from matching.pairs import services as workflow
 from portal.models import Need
 from tests.matching.factories import ResultFactory
 from tests.matching.workflow_fixtures import *  # noqa: F403

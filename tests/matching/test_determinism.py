@@ -14,7 +14,7 @@ from matching.models import DocumentKind, DocumentTerms
 from portal.models import Need, PostingStatus, Result
 from portal import demo
 from portal.demo_registers import seed_registers
-from portal.reference import reference_data_sync
+from portal.reference.sync import reference_data_sync
 
 pytestmark = pytest.mark.django_db
 

@@ -7,11 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from matching.engine import bench_cli, text
+from matching.lists import dictionary, services
 from matching.lists import engine_api as adapter
-from matching.engine import bench_cli
-from matching.lists import dictionary
-from matching.lists import services
-from matching.engine import text
 from matching.models import DocumentTerms, IndexState
 from portal import search
 from portal.models import PostingStatus

@@ -13,13 +13,13 @@ from openpyxl import load_workbook
 
 from accounts.models import User
 from matching import api_urls as matching_api_urls
-from matching.pairs import scoping
 from matching.dashboards import stats
-from matching.pairs import services as workflow
-from matching.pairs import apis as workflow_apis
-from matching.pairs import selectors as workflow_selectors
-from matching.pairs import urls as workflow_urls
 from matching.models import Match, MatchStatus, MatchTransition
+from matching.pairs import apis as workflow_apis
+from matching.pairs import scoping
+from matching.pairs import selectors as workflow_selectors
+from matching.pairs import services as workflow
+from matching.pairs import urls as workflow_urls
 from portal.models import Need
 from tests.matching.workflow_fixtures import *  # noqa: F403
 

@@ -8,8 +8,7 @@ from celery.exceptions import Retry
 from django.conf import settings
 from django.db import OperationalError
 
-from matching.lists import services
-from matching.lists import tasks
+from matching.lists import services, tasks
 from matching.models import DocumentTerms, JobStatus, Match, RematchJob
 from tests.matching.factories import (
     SOLAR_NEED,

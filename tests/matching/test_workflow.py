@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts.models import Notification, User
-from matching.pairs import services as workflow
 from matching.models import (
     Match,
     MatchCase,
@@ -23,6 +22,7 @@ from matching.models import (
     MatchTransition,
     RejectReason,
 )
+from matching.pairs import services as workflow
 from portal.access import can_see_contact, hidden_fields
 from portal.models import Need, PostingStatus, Result
 from tests.matching.workflow_fixtures import *  # noqa: F403

@@ -10,8 +10,8 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Notification, User
-from matching.pairs import services as workflow
 from matching.models import Match, MatchStatus, MatchTransition
+from matching.pairs import services as workflow
 from portal.models import Need, Result
 from tests.matching.workflow_fixtures import *  # noqa: F403
 

@@ -14,10 +14,10 @@ from django.test import override_settings
 from django.utils import timezone
 
 from accounts.models import Notification, User
-from matching.pairs import followups
-from matching.pairs import services as workflow
-from matching.pairs import selectors as workflow_selectors
 from matching.models import FollowUpChannel, FollowUpReminder, Match, MatchStatus
+from matching.pairs import followups
+from matching.pairs import selectors as workflow_selectors
+from matching.pairs import services as workflow
 from matching.pairs.tasks import send_followup_reminders_task
 from tests.matching.workflow_fixtures import *  # noqa: F403
 

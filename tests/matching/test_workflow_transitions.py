@@ -13,8 +13,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts.models import User
-from matching.pairs import services as workflow
 from matching.models import Match, MatchCase, MatchSide, MatchStatus, MatchTransition
+from matching.pairs import services as workflow
 from tests.matching.workflow_fixtures import *  # noqa: F403
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Notification, User
-from matching.pairs import services as workflow
 from matching.models import FollowUp, Match, MatchStatus
+from matching.pairs import services as workflow
 from tests.matching.workflow_fixtures import *  # noqa: F403
 
 pytestmark = pytest.mark.django_db
