@@ -176,4 +176,14 @@ def seed_organizations_and_users() -> dict[str, Organization]:
         Membership.objects.get_or_create(
             user=user, organization=orgs[org_key], defaults={"role": role}
         )
+        org = orgs[org_key]
+        if role in (Membership.Role.ENTERPRISE, Membership.Role.RESEARCHER) and (
+            org.contact_name == "联系人"
+        ):
+            # the demo login is its organisation's contact person, so it is named on the
+            # organisation's pairs and sees the other side's contacts once both agree
+            org.contact_name = display_name
+            org.contact_phone = user.phone
+            org.contact_email = user.email
+            org.save(update_fields=["contact_name", "contact_phone", "contact_email"])
     return orgs

@@ -146,10 +146,16 @@ def side_users(match: Match, side: str) -> list[User]:
         if creator is not None and creator.is_active and not creator.is_bureau_staff:
             users[creator.pk] = creator
     if posting.organization_id:
+        # the organisation speaks through the members whose role posts this kind: the
+        # enterprise's people for a need, the research team's for a result (not, say, every
+        # expert of a university)
+        role = (
+            Membership.Role.ENTERPRISE if isinstance(posting, Need) else Membership.Role.RESEARCHER
+        )
         members = User.objects.filter(
             is_active=True,
             memberships__organization_id=posting.organization_id,
-            memberships__role__in=_PARTY_ROLES,
+            memberships__role=role,
         ).distinct()
         for member in members:
             users.setdefault(member.pk, member)

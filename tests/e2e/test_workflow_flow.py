@@ -11,8 +11,9 @@ from django.core.management import call_command
 from accounts.models import Organization
 from matching.demo_workflow import seed_workflow
 from matching.lists import services
-from matching.models import Match, MatchStatus
+from matching.models import Match, MatchStatus, PairKind
 from portal import demo
+from portal.models import Need, PostingStatus, Result
 from tests.e2e.conftest import login
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,18 +29,29 @@ def _number(page: object, selector: str) -> Decimal:
 
 
 def _demo_pair() -> Match:
-    """A suggestion pairing a need of demo_enterprise's company with a result of
-    demo_researcher's university (either direction), best score first."""
-    match = (
-        Match.objects.filter(
-            status=MatchStatus.SUGGESTED,
-            need__organization__name="山东齐鲁新材料科技有限公司",
-            result__organization__name="山东大学",
+    """A new pair of a need of demo_enterprise's company with a result of demo_researcher's
+    university, neither of them in any pair yet: the test builds what it needs instead of
+    taking whichever pair the engine happens to rank first."""
+    in_pairs = Match.objects.exclude(status=MatchStatus.SUGGESTED)
+    need = (
+        Need.objects.filter(
+            organization__name="山东齐鲁新材料科技有限公司", status=PostingStatus.PUBLISHED
         )
-        .order_by("-score", "id")
+        .exclude(pk__in=in_pairs.values("need_id"))
+        .order_by("pk")
         .first()
     )
-    assert match is not None, "seed_demo should produce suggestions for the demo need"
+    result = (
+        Result.objects.filter(organization__name="山东大学", status=PostingStatus.PUBLISHED)
+        .exclude(pk__in=in_pairs.values("result_id"))
+        .order_by("pk")
+        .first()
+    )
+    assert need is not None and result is not None
+    match, _created = Match.objects.get_or_create(
+        need=need, result=result, defaults={"kind": PairKind.NEED_RESULT, "score": 0.5}
+    )
+    assert match.status == MatchStatus.SUGGESTED
     return match
 
 
