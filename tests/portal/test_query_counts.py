@@ -42,16 +42,6 @@ CEILING = 12
 
 FACTORIES = {"need": NeedFactory, "result": ResultFactory, "expert": ExpertFactory}
 
-# An enterprise member looking at another organisation's posting asks, per posting, whether
-# a brokered match shares its contact (portal.access.can_see_contact →
-# matching contact_shared_with). That rule is being redesigned elsewhere; when it no longer
-# queries per row these cases pass, and strict xfail makes that visible: drop the mark.
-CONTACT_PER_ROW = pytest.mark.xfail(
-    strict=True,
-    reason="can_see_contact runs one query per posting of another organisation",
-)
-
-
 @dataclass(frozen=True)
 class World:
     alice: User  # enterprise member of org A (Jinan)
@@ -171,8 +161,7 @@ class ListCase:
 
 
 def _list_case(case: ListCase) -> Any:
-    marks = [CONTACT_PER_ROW] if case.persona == "member" else []
-    return pytest.param(case, id=str(case), marks=marks)
+    return pytest.param(case, id=str(case))
 
 
 LIST_CASES = [
