@@ -596,7 +596,12 @@ def _need_scores(
 
 @transaction.atomic
 def need_lists_write(
-    *, need: DocumentTerms, offer_kind: str, reach: int = 0, include: Sequence[int] = ()
+    *,
+    need: DocumentTerms,
+    offer_kind: str,
+    reach: int = 0,
+    include: Sequence[int] = (),
+    keep_reach: bool = False,
 ) -> tuple[list[Scored], dict[int, Scored]]:
     """Recompute one need's ranked list of results or experts and write it.
 
@@ -607,7 +612,8 @@ def need_lists_write(
         need=need, offer_kind=offer_kind, k=max(top_k(), reach), include=include
     )
     top = _good_enough(ranked[: top_k()])
-    pairs = _pairs_upsert(top)
+    # in a full rematch the offers' lists are ranked from these pairs afterwards
+    pairs = _pairs_upsert(ranked if keep_reach else top)
     _list_replace(
         owner_kind=DocumentKind.NEED,
         owner_pk=need.object_id,
@@ -628,21 +634,18 @@ def _listed_in(*, owner_kind: str, target_kind: str, target_pk: int) -> list[int
 
 
 @transaction.atomic
-def offer_list_write(
-    *, offer_kind: str, offer_pk: int, scored: list[Scored], also: Sequence[int] = ()
-) -> int:
+def offer_list_write(*, offer_kind: str, offer_pk: int, scored: list[Scored]) -> int:
     """Rank the needs of one result's or expert's list by the pairs' scores.
 
-    ``scored``: freshly computed pairs of this offer; the list keeps its other entries (and
-    the pairs ``also``) with the score their pair has now, and takes the best k of all.
+    ``scored``: freshly computed pairs of this offer; the list keeps its other entries with
+    the score their pair has now, and takes the best k of both.
     """
     fresh = {s.need_pk: s for s in scored if s.offer_pk == offer_pk}
-    listed = Q(recommendations__owner_kind=offer_kind, recommendations__owner_id=offer_pk)
-    kept = (
-        Match.objects.filter(listed | Q(pk__in=list(also)), **{f"{offer_kind}_id": offer_pk})
-        .exclude(need_id__in=list(fresh))
-        .distinct()
-    )
+    kept = Match.objects.filter(
+        recommendations__owner_kind=offer_kind,
+        recommendations__owner_id=offer_pk,
+        **{f"{offer_kind}_id": offer_pk},
+    ).exclude(need_id__in=list(fresh))
     published = _published_ids(DocumentKind.NEED, [m.need_id for m in kept] + list(fresh))
     pairs = _pairs_upsert([s for s in fresh.values() if s.need_pk in published])
     pool = list(pairs.values()) + [m for m in kept if m.need_id in published]
@@ -654,6 +657,30 @@ def offer_list_write(
     return _list_replace(
         owner_kind=offer_kind, owner_pk=offer_pk, target_kind=DocumentKind.NEED, pairs=best
     )
+
+
+@transaction.atomic
+def offer_list_rank(*, offer_kind: str, offer_pk: int) -> int:
+    """A result's or expert's list of needs ranked from the pairs that exist: what a full
+    rematch does once every need's lists (and pairs within reach) are written."""
+    pool = list(
+        Match.objects.filter(
+            need__status=PostingStatus.PUBLISHED, **{f"{offer_kind}_id": offer_pk}
+        ).order_by("-score", "need_id")[: top_k()]
+    )
+    if pool and pool[0].score > 0:
+        floor = float(getattr(settings, "MATCHING_MIN_RELATIVE_SCORE", 0.25)) * pool[0].score
+        pool = [m for m in pool if m.score >= floor]
+    return _list_replace(
+        owner_kind=offer_kind, owner_pk=offer_pk, target_kind=DocumentKind.NEED, pairs=pool
+    )
+
+
+def orphans_sweep() -> int:
+    """Delete suggested pairs that no list shows (after a full rematch)."""
+    listed = Recommendation.objects.filter(match_id=OuterRef("pk"))
+    deleted, _ = Match.objects.filter(status=MatchStatus.SUGGESTED).exclude(Exists(listed)).delete()
+    return deleted
 
 
 def _candidate_needs(*, offer: DocumentTerms) -> list[int]:
@@ -703,42 +730,26 @@ def fresh_candidates() -> int:
     return int(getattr(settings, "MATCHING_FRESH_CANDIDATES", 30))
 
 
-def offer_list_compute(*, offer: DocumentTerms, refresh_needs: bool) -> int:
-    """A result's or an expert's list of needs, from the pairs' scores.
+def offer_list_compute(*, offer: DocumentTerms) -> int:
+    """A new or changed result's or expert's list of needs, and its place in theirs.
 
     Candidates are the needs the engine finds for the offer's text plus those listing it
-    now. A candidate whose pair has no score yet is scored by the need's own query (with
-    ``refresh_needs`` every candidate is, and its list of this kind is rewritten from the
-    same query: a new or changed offer enters, moves in or leaves the lists whose k-th
-    score it beats)."""
+    now. Each candidate's list of this kind is rewritten from the need's own query (the
+    offer enters, moves in or leaves the lists whose k-th score it beats), and the same
+    query gives the pair's score; the offer's list is ranked from those scores."""
     kind, pk = offer.kind, offer.object_id
-    candidates = _candidate_needs(offer=offer)
-    known = (
-        {}
-        if refresh_needs
-        else dict(
-            Match.objects.filter(need_id__in=candidates, **{f"{kind}_id": pk}).values_list(
-                "need_id", "pk"
-            )
-        )
-    )
     scored: list[Scored] = []
-    for need_pk in candidates:
-        if need_pk in known:
-            continue
+    for need_pk in _candidate_needs(offer=offer):
         need = _active_row(DocumentKind.NEED, need_pk)
         if need is None:
             continue
-        if refresh_needs:
-            _ranked, extra = need_lists_write(need=need, offer_kind=kind, include=[pk])
-        else:
-            _ranked, extra = _need_scores(need=need, offer_kind=kind, k=top_k(), include=[pk])
+        _ranked, extra = need_lists_write(need=need, offer_kind=kind, include=[pk])
         if pk in extra:
             scored.append(extra[pk])
-    return offer_list_write(offer_kind=kind, offer_pk=pk, scored=scored, also=list(known.values()))
+    return offer_list_write(offer_kind=kind, offer_pk=pk, scored=scored)
 
 
-def recommend_for(*, kind: str, pk: int, refresh_needs: bool = True) -> dict[str, int]:
+def recommend_for(*, kind: str, pk: int, batch: bool = False) -> dict[str, int]:
     """Bring the lists that one document is part of up to date, on both sides.
 
     A need: its own lists (results, experts), then it enters the lists of the results and
@@ -746,8 +757,12 @@ def recommend_for(*, kind: str, pk: int, refresh_needs: bool = True) -> dict[str
     an expert: the candidate needs' lists are recomputed (the new document may beat their
     k-th entry, or drop out of them), which also gives the pairs' scores, and from those the
     offer's own list of needs. Scores are always the need's (see :func:`_need_scores`), so
-    a pair has one score seen from either side. Clears the stale mark unless the document
-    changed meanwhile. Returns the size of each list written ({} if not in the index).
+    a pair has one score seen from either side.
+
+    ``batch`` (a full rematch: every need first, then every offer): a need writes its lists
+    and the pairs within reach without touching the offers' lists; an offer ranks its list
+    from the pairs that exist. Clears the stale mark unless the document changed meanwhile.
+    Returns the size of each list written ({} if not in the index).
     """
     _check_kind(kind)
     row = _active_row(kind, pk)
@@ -758,13 +773,17 @@ def recommend_for(*, kind: str, pk: int, refresh_needs: bool = True) -> dict[str
     if kind == DocumentKind.NEED:
         for offer_kind in (DocumentKind.RESULT, DocumentKind.EXPERT):
             ranked, _extra = need_lists_write(
-                need=row, offer_kind=offer_kind, reach=fresh_candidates()
+                need=row, offer_kind=offer_kind, reach=fresh_candidates(), keep_reach=batch
             )
             written[offer_kind] = min(len(ranked), top_k())
+            if batch:
+                continue
             for item in _entering(ranked, owner_kind=offer_kind):
                 offer_list_write(offer_kind=offer_kind, offer_pk=item.offer_pk, scored=[item])
+    elif batch:
+        written[DocumentKind.NEED] = offer_list_rank(offer_kind=kind, offer_pk=pk)
     else:
-        written[DocumentKind.NEED] = offer_list_compute(offer=row, refresh_needs=refresh_needs)
+        written[DocumentKind.NEED] = offer_list_compute(offer=row)
     # Clear the mark only if nobody marked or re-indexed the document since we read it.
     DocumentTerms.objects.filter(pk=row.pk, version=row.version, updated_at=row.updated_at).update(
         stale=False, scored_at=timezone.now()
@@ -972,6 +991,34 @@ def _index_phase_finished(job_id: int) -> bool:
     )
 
 
+def _needs_matched(job_id: int) -> bool:
+    return (
+        not RematchChunk.objects.filter(
+            job_id=job_id, phase=ChunkPhase.MATCH, kind=DocumentKind.NEED
+        )
+        .exclude(status__in=[JobStatus.DONE, JobStatus.FAILED])
+        .exists()
+    )
+
+
+def _chunk_ready(chunk: RematchChunk) -> bool:
+    """Index chunks run at once; need lists once indexing ended (a new epoch); offers'
+    lists once every need's lists are written, since they are ranked from those pairs."""
+    if chunk.phase == ChunkPhase.INDEX:
+        return True
+    if not _index_phase_finished(chunk.job_id):
+        return False
+    return chunk.kind == DocumentKind.NEED or _needs_matched(chunk.job_id)
+
+
+def _enqueue_ready(job_id: int) -> None:
+    for chunk in RematchChunk.objects.filter(
+        job_id=job_id, phase=ChunkPhase.MATCH, status=JobStatus.PENDING
+    ):
+        if _chunk_ready(chunk):
+            _enqueue_chunk(chunk.pk)
+
+
 def rematch_chunk_run(*, chunk_id: int) -> bool:
     """Claim one chunk (PENDING → RUNNING) and index, or recommend, each of its documents.
 
@@ -984,7 +1031,7 @@ def rematch_chunk_run(*, chunk_id: int) -> bool:
     chunk = RematchChunk.objects.filter(pk=chunk_id).first()
     if chunk is None or chunk.status != JobStatus.PENDING:
         return False
-    if chunk.phase == ChunkPhase.MATCH and not _index_phase_finished(chunk.job_id):
+    if not _chunk_ready(chunk):
         return False
     claimed = RematchChunk.objects.filter(pk=chunk_id, status=JobStatus.PENDING).update(
         status=JobStatus.RUNNING, attempts=F("attempts") + 1, claimed_at=timezone.now()
@@ -993,8 +1040,7 @@ def rematch_chunk_run(*, chunk_id: int) -> bool:
         return False
     chunk.refresh_from_db()
     work: Any = document_index if chunk.phase == ChunkPhase.INDEX else recommend_for
-    # a full rematch recomputes every need's lists anyway: an offer only ranks its pairs
-    options = {} if chunk.phase == ChunkPhase.INDEX else {"refresh_needs": False}
+    options = {} if chunk.phase == ChunkPhase.INDEX else {"batch": True}
     ok = failed = 0
     try:
         for pk in chunk.object_ids:
@@ -1039,15 +1085,15 @@ def rematch_chunk_complete(
         if _index_phase_finished(chunk.job_id):
             for kind in KINDS:
                 epoch_advance(kind=kind)
-            for chunk_id in RematchChunk.objects.filter(
-                job_id=chunk.job_id, phase=ChunkPhase.MATCH, status=JobStatus.PENDING
-            ).values_list("pk", flat=True):
-                _enqueue_chunk(chunk_id)
+            _enqueue_ready(chunk.job_id)
     else:
         RematchJob.objects.filter(pk=chunk.job_id).update(
             done=F("done") + ok, failed=F("failed") + failed
         )
-    rematch_job_finish_if_complete(job_id=chunk.job_id)
+        if chunk.kind == DocumentKind.NEED and _needs_matched(chunk.job_id):
+            _enqueue_ready(chunk.job_id)
+    if rematch_job_finish_if_complete(job_id=chunk.job_id):
+        orphans_sweep()
 
 
 @transaction.atomic
@@ -1115,7 +1161,7 @@ def requeue_stale(*, limit: int = 1000) -> RequeueReport:
         .exclude(pk__in=requeued)
     )
     for chunk in waiting:
-        if chunk.phase == ChunkPhase.MATCH and not _index_phase_finished(chunk.job_id):
+        if not _chunk_ready(chunk):
             continue
         with transaction.atomic():
             _enqueue_chunk(chunk.pk)
@@ -1190,7 +1236,9 @@ def rematch_inline() -> int:
             document_index(kind=kind, pk=pk)
     for kind in KINDS:
         epoch_advance(kind=kind)
+    # needs first: the offers' lists are ranked from the pairs the needs wrote
     for kind, ids in published.items():
         for pk in ids:
-            recommend_for(kind=kind, pk=pk, refresh_needs=False)
+            recommend_for(kind=kind, pk=pk, batch=True)
+    orphans_sweep()
     return sum(len(ids) for ids in published.values())
