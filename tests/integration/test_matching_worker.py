@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from matching.lists import hooks, services
-from matching.models import DocumentTerms, JobStatus, Match, MatchDirection, RematchJob
+from matching.lists import services
+from matching.models import DocumentTerms, JobStatus, Match, Recommendation, RematchJob
+from portal.models import Need
+from portal.signals import posting_changed
 from tests.integration.conftest import WorkerProcess, wait_for
 from tests.matching.factories import (
     SOLAR_EXPERT,
@@ -36,7 +38,7 @@ def test_a_worker_writes_suggestions_for_a_published_need(
 
     need = NeedFactory(**SOLAR_NEED)
     with transaction.atomic():
-        hooks.on_posting_changed(kind="need", pk=need.pk)
+        posting_changed.send(sender=Need, kind="need", pk=need.pk)
         # nothing is sent before commit; the stale mark is written with the change
         assert DocumentTerms.objects.get(kind="need", object_id=need.pk).stale
 
@@ -45,7 +47,9 @@ def test_a_worker_writes_suggestions_for_a_published_need(
         return row is not None and not row.stale
 
     wait_for(scored, timeout=60)
-    top = Match.objects.get(need=need, direction=MatchDirection.NEED_RESULT)
+    top = Recommendation.objects.get(
+        owner_kind="need", owner_id=need.pk, target_kind="result", rank=1
+    ).match
     assert top.result == solar
     assert "钙钛矿" in [t["term"] for t in top.explanation["terms"]]
     assert Match.objects.filter(need=need, expert=expert).exists()
@@ -66,5 +70,5 @@ def test_a_worker_runs_a_rematch_to_the_end(celery_worker_process: WorkerProcess
     job.refresh_from_db()
     assert job.status == JobStatus.DONE
     assert job.done == job.total == 5
-    assert Match.objects.filter(need__in=needs, direction=MatchDirection.NEED_RESULT).count() == 3
+    assert Match.objects.filter(need__in=needs, result__isnull=False).count() == 3
     assert "rematch_chunk_task" in celery_worker_process.log()

@@ -68,7 +68,7 @@ def test_a_rematch_survives_a_worker_killed_mid_chunk(
     assert orphaned <= 1
     assert not RematchChunk.objects.filter(job=job).exclude(status=JobStatus.DONE).exists()
     duplicates = (
-        Match.objects.values("direction", "need", "result", "expert")
+        Match.objects.values("kind", "need", "result", "expert")
         .annotate(n=Count("id"))
         .filter(n__gt=1)
     )

@@ -15,8 +15,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from matching.lists import services
-from matching.models import Match, PairKind
-from portal.signals import posting_changed
+from matching.models import Match, PairKind, Recommendation
 from portal.models import (
     CooperationMode,
     Expert,
@@ -26,6 +25,7 @@ from portal.models import (
     Result,
     TechField,
 )
+from portal.signals import posting_changed
 from tests.accounts.factories import OrganizationFactory
 
 
@@ -83,6 +83,20 @@ class MatchFactory(DjangoModelFactory):
     need = factory.SubFactory(NeedFactory)
     result = factory.SubFactory(ResultFactory)
     score = 1.0
+
+
+def listed(match: Match, rank: int = 1) -> Match:
+    """Put a pair in both sides' ranked lists at ``rank``, as the engine would, so it shows
+    in the review queue and in staff's recommendation lists."""
+    offer_kind = "result" if match.result_id else "expert"
+    offer_id = match.result_id or match.expert_id
+    Recommendation.objects.create(
+        owner_kind="need", owner_id=match.need_id, target_kind=offer_kind, match=match, rank=rank
+    )
+    Recommendation.objects.create(
+        owner_kind=offer_kind, owner_id=offer_id, target_kind="need", match=match, rank=rank
+    )
+    return match
 
 
 def maturity(code: str) -> MaturityLevel:

@@ -8,6 +8,8 @@ from django.urls import reverse
 
 from accounts.models import Organization, User
 from matching.lists import services
+from matching.models import Match
+from matching.pairs import services as pairs
 from tests.matching.factories import (
     SOLAR_EXPERT,
     SOLAR_NEED,
@@ -47,17 +49,36 @@ def test_staff_get_a_needs_recommendations(staff_client: Client, postings: dict[
     assert top["status"] == "suggested"
 
 
-def test_owners_get_their_results_recommendations_without_confidential_names(
-    alice_client: Client, postings: dict[str, Any]
+def test_owners_get_the_pairs_staff_approved_without_scores_or_confidential_names(
+    alice_client: Client, staff: User, postings: dict[str, Any]
 ) -> None:
     url = reverse("api:result-recommendations", args=[postings["result"].pk])
+    assert alice_client.get(url).json() == []
+    pair = Match.objects.get(need=postings["need"], result=postings["result"])
+    pairs.match_approve(match_id=pair.pk, user=staff)
     data = alice_client.get(url).json()
-    assert [item["counterpart"]["id"] for item in data] == [postings["need"].pk]
+    assert [(item["id"], item["counterpart"]["id"]) for item in data] == [
+        (pair.pk, postings["need"].pk)
+    ]
+    assert data[0]["status"] == "approved"
+    assert data[0]["score"] is None
+    assert data[0]["parts"] == []
     # the need's organisation is confidential
     assert data[0]["counterpart"]["organization"] is None
 
 
-def test_limit_caps_each_direction(staff_client: Client, postings: dict[str, Any]) -> None:
+def test_with_self_service_owners_get_the_raw_list_with_scores(
+    alice_client: Client, postings: dict[str, Any], settings: Any
+) -> None:
+    settings.MATCHING_SELF_SERVICE = True
+    url = reverse("api:result-recommendations", args=[postings["result"].pk])
+    data = alice_client.get(url).json()
+    pair = Match.objects.get(need=postings["need"], result=postings["result"])
+    assert [(item["id"], item["status"]) for item in data] == [(pair.pk, "suggested")]
+    assert data[0]["score"] == pytest.approx(pair.score)
+
+
+def test_limit_caps_each_list(staff_client: Client, postings: dict[str, Any]) -> None:
     url = reverse("api:need-recommendations", args=[postings["need"].pk])
     assert len(staff_client.get(url, {"limit": 1}).json()) == 2
     assert staff_client.get(url, {"limit": "x"}).status_code == 200

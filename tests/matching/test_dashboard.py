@@ -14,10 +14,10 @@ from openpyxl import load_workbook
 
 from accounts.models import User
 from matching.dashboards import stats
-from matching.models import Match, MatchCase, MatchDirection, MatchStatus
+from matching.models import Match, MatchCase, MatchStatus, PairKind
 from matching.pairs import services as workflow
 from portal.models import Expert, Need, PostingStatus, Result
-from tests.matching.factories import ExpertFactory, NeedFactory, ResultFactory
+from tests.matching.factories import ExpertFactory, NeedFactory, ResultFactory, listed
 from tests.matching.workflow_fixtures import *  # noqa: F403
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,8 @@ P = PostingStatus
 
 @pytest.fixture
 def records(staff: User, qd_staff: User) -> dict[str, list[Match]]:
-    """Postings in every status in Jinan and Qingdao, and pairs at many stages."""
+    """Postings in every status in Jinan and Qingdao, and pairs at many stages, each shown in
+    both of its sides' lists (as the engine leaves them)."""
     for city in ("370100", "370102", "370200"):
         for status in (P.DRAFT, P.SUBMITTED, P.PUBLISHED, P.PUBLISHED, P.REJECTED, P.CLOSED):
             NeedFactory(region_code=city, status=status, field_codes=["0101", "0402"])
@@ -49,8 +50,8 @@ def records(staff: User, qd_staff: User) -> dict[str, list[Match]]:
     for city, target, amount in plan:
         need = NeedFactory(region_code=city, field_codes=["0101"])
         result = ResultFactory(region_code=city)
-        match = Match.objects.create(
-            direction=MatchDirection.NEED_RESULT, need=need, result=result, score=0.5
+        match = listed(
+            Match.objects.create(kind=PairKind.NEED_RESULT, need=need, result=result, score=0.5)
         )
         user = qd_staff if city == "370200" else staff
         if target == S.REJECTED:

@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from accounts.models import User
 from matching.engine.decision_eval import pairwise_auc
-from matching.models import Match, MatchDirection
+from matching.models import Match, PairKind
 from matching.pairs import services as workflow
 from portal.models import Need
 from tests.matching.factories import ResultFactory
@@ -43,7 +43,7 @@ def test_evaluate_decisions_reads_the_labelled_examples(need: Need, staff: User)
     scores = {0.9: True, 0.7: False, 0.4: True, 0.1: False}
     for score, approve in scores.items():
         match = Match.objects.create(
-            direction=MatchDirection.NEED_RESULT,
+            kind=PairKind.NEED_RESULT,
             need=need,
             result=ResultFactory(region_code="370100"),
             score=score,

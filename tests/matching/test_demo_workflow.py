@@ -12,7 +12,6 @@ from accounts.models import Organization, User
 from matching.dashboards import stats
 from matching.demo_workflow import seed_workflow
 from matching.models import Match, MatchStatus, MatchTransition
-from matching.pairs import services as workflow
 from portal import demo
 
 pytestmark = pytest.mark.django_db
@@ -43,5 +42,5 @@ def test_seed_workflow_moves_demo_pairs_once(django_capture_on_commit_callbacks:
     )
     assert best is not None
     assert best.status == MatchStatus.SUGGESTED
-    assert not workflow.pair_decided(best)
+    assert not best.transitions.exists()
     assert not Match.objects.filter(need=best.need).exclude(status=MatchStatus.SUGGESTED).exists()

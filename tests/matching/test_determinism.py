@@ -11,9 +11,9 @@ import pytest
 
 from matching.lists import dictionary, services
 from matching.models import DocumentKind, DocumentTerms
-from portal.models import Need, PostingStatus, Result
 from portal import demo
 from portal.demo_registers import seed_registers
+from portal.models import Need, PostingStatus, Result
 from portal.reference.sync import reference_data_sync
 
 pytestmark = pytest.mark.django_db

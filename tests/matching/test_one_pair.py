@@ -87,9 +87,7 @@ def test_the_database_refuses_a_second_record_of_a_pair() -> None:
         Match.objects.create(kind=PairKind.NEED_RESULT, need=pair.need, result=pair.result)
 
 
-def test_a_second_approval_is_refused_and_changes_nothing(
-    solar_pair: tuple, staff: User
-) -> None:
+def test_a_second_approval_is_refused_and_changes_nothing(solar_pair: tuple, staff: User) -> None:
     need, result = solar_pair
     pair = Match.objects.get(need=need, result=result)
     pairs.match_approve(match_id=pair.pk, user=staff)
@@ -176,4 +174,22 @@ def test_publishing_through_the_signal_builds_both_sides_lists(
     assert Recommendation.objects.filter(owner_kind="need", owner_id=need.pk, match=pair).exists()
     assert Recommendation.objects.filter(
         owner_kind="result", owner_id=result.pk, match=pair
+    ).exists()
+
+
+def test_a_new_need_enters_the_lists_of_the_results_it_fits(
+    django_capture_on_commit_callbacks,
+) -> None:
+    solar = ResultFactory(**SOLAR_RESULT)
+    water = ResultFactory(**WATER_RESULT)
+    for result in (solar, water):
+        with django_capture_on_commit_callbacks(execute=True):
+            publish(result, "result")
+    need = NeedFactory(**SOLAR_NEED)
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(need, "need")
+    solar_list = Recommendation.objects.filter(owner_kind="result", owner_id=solar.pk)
+    assert [e.match.need_id for e in solar_list.order_by("rank")] == [need.pk]
+    assert not Recommendation.objects.filter(
+        owner_kind="result", owner_id=water.pk, match__need=need
     ).exists()

@@ -12,7 +12,15 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from matching.lists import services
-from matching.models import DocumentTerms, JobStatus, Match, MatchStatus, RematchChunk, RematchJob
+from matching.models import (
+    DocumentTerms,
+    JobStatus,
+    Match,
+    MatchStatus,
+    Recommendation,
+    RematchChunk,
+    RematchJob,
+)
 from portal.models import PostingStatus, Result
 from tests.matching.factories import (
     SOLAR_EXPERT,
@@ -60,15 +68,23 @@ def test_rematch_all_progress_reaches_total(
     assert not Match.objects.filter(result=registers["draft"]).exists()
 
 
-def test_rematch_twice_gives_the_same_rows(
+def test_rematch_twice_gives_the_same_pairs_and_lists(
     registers: dict[str, Any], django_capture_on_commit_callbacks: Any
 ) -> None:
+    def state() -> tuple[list[Any], list[Any]]:
+        pairs = Match.objects.values_list("id", "kind", "need", "result", "expert", "score")
+        lists = Recommendation.objects.values_list(
+            "owner_kind", "owner_id", "target_kind", "match", "rank"
+        )
+        return sorted(pairs), sorted(lists)
+
     with django_capture_on_commit_callbacks(execute=True):
         services.rematch_all_start()
-    first = sorted(Match.objects.values_list("id", "direction", "need", "result", "expert"))
+    first = state()
+    assert first[1]
     with django_capture_on_commit_callbacks(execute=True):
         services.rematch_all_start()
-    assert sorted(Match.objects.values_list("id", "direction", "need", "result", "expert")) == first
+    assert state() == first
     assert RematchJob.objects.count() == 2
 
 
@@ -81,8 +97,8 @@ def test_a_staff_rejected_pair_stays_rejected_after_rematch_all(
     Match.objects.filter(need=need, result=registers["solar"]).update(status=MatchStatus.REJECTED)
     with django_capture_on_commit_callbacks(execute=True):
         services.rematch_all_start()
-    pair = Match.objects.filter(need=need, result=registers["solar"], direction="need_result")
-    assert pair.get().status == MatchStatus.REJECTED
+    pair = Match.objects.get(need=need, result=registers["solar"])
+    assert pair.status == MatchStatus.REJECTED
 
 
 def test_a_withdrawn_document_disappears_from_suggestions_on_rematch(
@@ -229,7 +245,8 @@ def test_stale_documents_are_requeued(django_capture_on_commit_callbacks: Any) -
         report = services.requeue_stale()
     assert report.documents_requeued == 2  # the lost need, and the result never recommended
     assert not DocumentTerms.objects.filter(stale=True).exists()
-    assert Match.objects.filter(need=need, result=result, direction="need_result").exists()
+    pair = Match.objects.get(need=need, result=result)
+    assert pair.recommendations.filter(owner_kind="need", owner_id=need.pk).exists()
 
 
 def test_published_postings_never_indexed_are_requeued(

@@ -14,7 +14,8 @@ from openpyxl import load_workbook
 from accounts.models import User
 from matching import api_urls as matching_api_urls
 from matching.dashboards import stats
-from matching.models import Match, MatchStatus, MatchTransition
+from matching.dashboards import urls as dashboard_urls
+from matching.models import Match, MatchStatus, MatchTransition, PairKind
 from matching.pairs import apis as workflow_apis
 from matching.pairs import scoping
 from matching.pairs import selectors as workflow_selectors
@@ -25,7 +26,7 @@ from tests.matching.workflow_fixtures import *  # noqa: F403
 
 pytestmark = pytest.mark.django_db
 
-# Workflow browser routes that take no object: each is checked for leaks below.
+# Workflow and dashboard browser routes that take no object: each is checked for leaks below.
 LIST_ROUTES = {
     "review-queue",
     "review-bulk",
@@ -65,7 +66,7 @@ def _api_routes() -> list[URLPattern]:
 
 
 def test_every_workflow_route_is_classified() -> None:
-    names = {p.name for p in workflow_urls.urlpatterns}
+    names = {p.name for p in workflow_urls.urlpatterns + dashboard_urls.urlpatterns}
     assert names == LIST_ROUTES | set(_object_routes())
     routed = {p.callback.view_class.__name__ for p in _api_routes()}
     assert routed == WORKFLOW_API_VIEWS
@@ -156,7 +157,7 @@ def test_a_pair_across_cities_belongs_to_both(
     need: Need, qd_match: Match, staff: User, qd_staff: User
 ) -> None:
     cross = Match.objects.create(
-        direction="need_result", need=need, result=qd_match.result, score=0.5
+        kind=PairKind.NEED_RESULT, need=need, result=qd_match.result, score=0.5
     )
     assert scoping.match_in_jurisdiction(staff, cross)
     assert scoping.match_in_jurisdiction(qd_staff, cross)

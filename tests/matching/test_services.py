@@ -7,7 +7,15 @@ import pytest
 
 from matching.lists import engine_api as adapter
 from matching.lists import services
-from matching.models import DocumentTerms, IndexState, Match, MatchDirection, MatchStatus
+from matching.models import (
+    DocumentTerms,
+    IndexState,
+    Match,
+    MatchStatus,
+    MatchTransition,
+    PairKind,
+    Recommendation,
+)
 from portal.models import PostingStatus
 from tests.matching.factories import (
     SOLAR_EXPERT,
@@ -24,6 +32,14 @@ from tests.matching.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+def _ranked(owner_kind: str, owner_id: int, target_kind: str) -> list[Match]:
+    """A document's ranked list of one kind, best first."""
+    entries = Recommendation.objects.filter(
+        owner_kind=owner_kind, owner_id=owner_id, target_kind=target_kind
+    ).select_related("match")
+    return [entry.match for entry in entries.order_by("rank")]
 
 
 @pytest.fixture
@@ -54,60 +70,87 @@ def test_a_published_need_gets_suggested_results_and_experts_with_explanations(
     with django_capture_on_commit_callbacks(execute=True):
         publish(need, "need")
 
-    results = Match.objects.filter(need=need, direction=MatchDirection.NEED_RESULT)
-    experts = Match.objects.filter(need=need, direction=MatchDirection.NEED_EXPERT)
-    assert results.first().result == corpus["solar"]
-    assert experts.first().expert == corpus["solar_expert"]
-    top = results.first()
+    results = _ranked("need", need.pk, "result")
+    experts = _ranked("need", need.pk, "expert")
+    assert results[0].result == corpus["solar"]
+    assert experts[0].expert == corpus["solar_expert"]
+    top = results[0]
     assert top.status == MatchStatus.SUGGESTED
-    assert top.rank == 1
     terms = [t["term"] for t in top.explanation["terms"]]
     assert "钙钛矿" in terms
     assert top.explanation["factors"]["field"]["value"] == 1.0
     assert top.explanation["factors"]["maturity"]["value"] == 1.0
     # the water result shares nothing with the need
-    assert not results.filter(result=corpus["water"]).exists()
+    assert corpus["water"] not in [m.result for m in results]
+    assert not Match.objects.filter(need=need, result=corpus["water"]).exists()
     row = DocumentTerms.objects.get(kind="need", object_id=need.pk)
     assert row.is_active
     assert not row.stale
     assert row.scored_at is not None
 
 
-def test_recommend_twice_gives_the_same_rows(corpus: dict[str, Any]) -> None:
+def test_recommend_twice_gives_the_same_pairs_and_lists(corpus: dict[str, Any]) -> None:
     need = NeedFactory(**SOLAR_NEED)
     services.document_match(kind="need", pk=need.pk)
-    first = list(Match.objects.order_by("id").values_list("id", "direction", "result", "expert"))
+
+    def state() -> tuple[list[Any], list[Any]]:
+        pairs = Match.objects.order_by("id").values_list("id", "kind", "result", "expert", "score")
+        lists = Recommendation.objects.order_by("id").values_list(
+            "owner_kind", "owner_id", "target_kind", "match", "rank"
+        )
+        return list(pairs), sorted(lists)
+
+    first = state()
     services.recommend_for(kind="need", pk=need.pk)
     services.document_match(kind="need", pk=need.pk)
-    again = list(Match.objects.order_by("id").values_list("id", "direction", "result", "expert"))
-    assert first == again
-    assert len(first) >= 2
+    assert state() == first
+    assert len(first[0]) >= 2
 
 
 def test_a_staff_rejected_pair_stays_rejected_after_rematch(corpus: dict[str, Any]) -> None:
     need = NeedFactory(**SOLAR_NEED)
     services.document_match(kind="need", pk=need.pk)
     match = Match.objects.get(need=need, result=corpus["solar"])
-    Match.objects.filter(pk=match.pk).update(status=MatchStatus.REJECTED, score=-1.0)
+    Match.objects.filter(pk=match.pk).update(status=MatchStatus.REJECTED)
+    MatchTransition.objects.create(
+        match=match, from_status=MatchStatus.SUGGESTED, to_status=MatchStatus.REJECTED
+    )
 
     services.recommend_for(kind="need", pk=need.pk)
+    services.recommend_for(kind="result", pk=corpus["solar"].pk)
 
     match.refresh_from_db()
     assert match.status == MatchStatus.REJECTED
-    assert match.score == -1.0
-    assert Match.objects.filter(need=need, result=corpus["solar"]).count() == 1
+    assert match.transitions.count() == 1
+    assert list(Match.objects.filter(need=need, result=corpus["solar"])) == [match]
 
 
-def test_result_and_expert_get_suggested_needs(corpus: dict[str, Any]) -> None:
+def test_a_result_and_an_expert_list_the_need_on_the_same_pair_as_the_needs_lists(
+    corpus: dict[str, Any],
+) -> None:
     need = NeedFactory(**SOLAR_NEED)
     services.document_index(kind="need", pk=need.pk)
     services.recommend_for(kind="result", pk=corpus["solar"].pk)
     services.recommend_for(kind="expert", pk=corpus["solar_expert"].pk)
-    assert Match.objects.filter(direction=MatchDirection.RESULT_NEED, need=need).exists()
-    assert Match.objects.filter(direction=MatchDirection.EXPERT_NEED, need=need).exists()
-    # a pair is unique per direction, not across directions
+    from_result = _ranked("result", corpus["solar"].pk, "need")
+    from_expert = _ranked("expert", corpus["solar_expert"].pk, "need")
+    assert [m.need for m in from_result] == [need]
+    assert [m.need for m in from_expert] == [need]
+    assert from_result[0].kind == PairKind.NEED_RESULT
+    assert from_expert[0].kind == PairKind.NEED_EXPERT
+
+    # the need's own lists, computed afterwards, point at the very same pairs
     services.recommend_for(kind="need", pk=need.pk)
-    assert Match.objects.filter(need=need, result=corpus["solar"]).count() == 2
+    (need_result,) = [m for m in _ranked("need", need.pk, "result") if m.offer == corpus["solar"]]
+    (need_expert,) = [
+        m for m in _ranked("need", need.pk, "expert") if m.offer == corpus["solar_expert"]
+    ]
+    result_list = _ranked("result", corpus["solar"].pk, "need")
+    expert_list = _ranked("expert", corpus["solar_expert"].pk, "need")
+    assert need_result.pk == from_result[0].pk == result_list[0].pk
+    assert need_expert.pk == from_expert[0].pk == expert_list[0].pk
+    assert need_result.score == result_list[0].score > 0
+    assert need_expert.score == expert_list[0].score > 0
 
 
 def test_a_withdrawn_result_disappears_from_suggestions(
@@ -124,19 +167,10 @@ def test_a_withdrawn_result_disappears_from_suggestions(
         publish(solar, "result")
 
     assert not Match.objects.filter(result=solar).exists()
+    assert not Recommendation.objects.filter(owner_kind="result", owner_id=solar.pk).exists()
     assert not DocumentTerms.objects.get(kind="result", object_id=solar.pk).is_active
     services.recommend_for(kind="need", pk=need.pk)
     assert not Match.objects.filter(result=solar).exists()
-
-
-def test_a_decided_pair_survives_withdrawal(corpus: dict[str, Any]) -> None:
-    need = NeedFactory(**SOLAR_NEED)
-    services.document_match(kind="need", pk=need.pk)
-    Match.objects.filter(result=corpus["solar"]).update(status=MatchStatus.APPROVED)
-    Result = type(corpus["solar"])
-    Result.objects.filter(pk=corpus["solar"].pk).update(status=PostingStatus.CLOSED)
-    services.document_match(kind="result", pk=corpus["solar"].pk)
-    assert Match.objects.get(result=corpus["solar"]).status == MatchStatus.APPROVED
 
 
 def test_unpublished_documents_are_never_suggested(corpus: dict[str, Any]) -> None:
@@ -192,7 +226,7 @@ def test_expert_capacity_counts_pairs_in_progress(corpus: dict[str, Any]) -> Non
     expert = ExpertFactory(capacity=2)
     for _ in range(1):
         Match.objects.create(
-            direction=MatchDirection.NEED_EXPERT,
+            kind=PairKind.NEED_EXPERT,
             need=NeedFactory(),
             expert=expert,
             status=MatchStatus.NEGOTIATING,

@@ -22,13 +22,15 @@ from tests.matching.factories import (
 pytestmark = pytest.mark.django_db
 
 
-def test_document_match_task_indexes_and_recommends() -> None:
+def test_a_new_need_enters_its_own_list_and_the_list_of_an_earlier_result() -> None:
     result = ResultFactory(**SOLAR_RESULT)
     tasks.document_match_task(kind="result", pk=result.pk)
     need = NeedFactory(**SOLAR_NEED)
     written = tasks.document_match_task(kind="need", pk=need.pk)
-    assert written["need_result"] == 1
-    assert Match.objects.filter(need=need, result=result).exists()
+    assert written["result"] == 1
+    pair = Match.objects.get(need=need, result=result)
+    lists = set(pair.recommendations.values_list("owner_kind", "owner_id", "rank"))
+    assert lists == {("need", need.pk, 1), ("result", result.pk, 1)}
 
 
 def test_document_match_task_returns_when_the_row_is_gone() -> None:
@@ -61,27 +63,6 @@ def test_rematch_all_task_runs_the_job(django_capture_on_commit_callbacks: Any) 
     job = RematchJob.objects.get(pk=job_id)
     assert job.status == JobStatus.DONE
     assert job.done == 2
-
-
-def test_requeue_stale_task_reports_counts() -> None:
-    assert tasks.requeue_stale_task() == {
-        "chunks_requeued": 0,
-        "chunks_failed": 0,
-        "documents_requeued": 0,
-    }
-
-
-def test_tasks_retry_database_errors_with_backoff() -> None:
-    for task in (
-        tasks.document_match_task,
-        tasks.rematch_chunk_task,
-        tasks.rematch_all_task,
-        tasks.requeue_stale_task,
-    ):
-        assert task.autoretry_for == (OperationalError,)
-        assert task.retry_backoff is True
-        assert task.retry_jitter is True
-        assert task.max_retries == 5
 
 
 def test_chunk_tasks_go_to_the_rematch_queue() -> None:

@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from accounts.models import Organization, User
 from matching.lists import services
-from matching.models import JobStatus, Match, MatchStatus, RematchJob
+from matching.models import JobStatus, Match, RematchJob
+from matching.pairs import services as pairs
 from tests.matching.factories import (
     SOLAR_EXPERT,
     SOLAR_NEED,
@@ -38,27 +39,59 @@ def _url(kind: str, pk: int) -> str:
     return reverse("matching:recommendations", args=[kind, pk])
 
 
-def test_the_owner_sees_recommendations_with_explanations(
-    alice_client: Client, matched_need: Any
+def _result_pair(need: Any) -> Match:
+    return Match.objects.get(need=need, result__isnull=False)
+
+
+def test_staff_see_the_ranked_lists_with_scores_and_explanations(
+    staff_client: Client, matched_need: Any
 ) -> None:
-    response = alice_client.get(_url("need", matched_need.pk), HTTP_HX_REQUEST="true")
+    response = staff_client.get(_url("need", matched_need.pk), HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     body = response.content.decode()
     assert SOLAR_RESULT["title"] in body
     assert SOLAR_EXPERT["name"] in body
     assert "钙钛矿" in body
-    assert "技术领域" in body or "文本相似度" in body
+    assert "得分构成" in body
     assert "<html" not in body  # an htmx partial
+
+
+def test_the_owner_sees_only_the_pairs_staff_approved_with_their_stage_and_no_score(
+    alice_client: Client, staff: User, matched_need: Any
+) -> None:
+    body = alice_client.get(_url("need", matched_need.pk)).content.decode()
+    assert SOLAR_RESULT["title"] not in body
+    assert "暂无经审核的对接" in body
+    assert "已审核" not in body
+    pair = _result_pair(matched_need)
+    pairs.match_approve(match_id=pair.pk, user=staff)
+    body = alice_client.get(_url("need", matched_need.pk)).content.decode()
+    assert SOLAR_RESULT["title"] in body
+    assert reverse("matching:match-detail", args=[pair.pk]) in body
+    assert "已审核" in body
+    assert SOLAR_EXPERT["name"] not in body  # still only a suggestion
+    assert "匹配得分" not in body
+    assert "得分构成" not in body
+
+
+def test_with_self_service_owners_see_suggestions_with_scores_but_not_rejected_pairs(
+    alice_client: Client, staff: User, matched_need: Any, settings: Any
+) -> None:
+    settings.MATCHING_SELF_SERVICE = True
+    body = alice_client.get(_url("need", matched_need.pk)).content.decode()
+    assert SOLAR_RESULT["title"] in body
+    assert SOLAR_EXPERT["name"] in body
+    assert "匹配得分" in body
+    pairs.match_reject(match_id=_result_pair(matched_need).pk, user=staff, reason_code="irrelevant")
+    body = alice_client.get(_url("need", matched_need.pk)).content.decode()
+    assert SOLAR_RESULT["title"] not in body
+    assert SOLAR_EXPERT["name"] in body
 
 
 def test_without_htmx_it_is_a_full_page(alice_client: Client, matched_need: Any) -> None:
     response = alice_client.get(_url("need", matched_need.pk))
     assert response.status_code == 200
     assert "<html" in response.content.decode()
-
-
-def test_staff_see_recommendations(staff_client: Client, matched_need: Any) -> None:
-    assert staff_client.get(_url("need", matched_need.pk)).status_code == 200
 
 
 def test_it_hides_recommendations_from_other_orgs(charlie: User, matched_need: Any) -> None:
@@ -71,14 +104,6 @@ def test_it_hides_recommendations_from_other_orgs(charlie: User, matched_need: A
 def test_anonymous_users_are_sent_to_login(client: Client, matched_need: Any) -> None:
     response = client.get(_url("need", matched_need.pk))
     assert response.status_code == 302
-
-
-def test_owners_do_not_see_rejected_pairs(alice_client: Client, matched_need: Any) -> None:
-    Match.objects.filter(need=matched_need, result__isnull=False).update(
-        status=MatchStatus.REJECTED
-    )
-    body = alice_client.get(_url("need", matched_need.pk)).content.decode()
-    assert SOLAR_RESULT["title"] not in body
 
 
 def test_the_template_tag_renders_an_htmx_slot_for_owners_only(

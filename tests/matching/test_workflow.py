@@ -1,4 +1,4 @@
-"""Review, brokered contact and the pipeline services (matching.workflow)."""
+"""Review, brokered contact and the pipeline services (matching.pairs.services)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Notification, User
@@ -16,13 +17,14 @@ from matching.models import (
     Match,
     MatchCase,
     MatchDecision,
-    MatchDirection,
     MatchSide,
     MatchStatus,
     MatchTransition,
+    PairKind,
     RejectReason,
 )
 from matching.pairs import services as workflow
+from matching.pairs.selectors import pair_contacts_visible
 from portal.access import can_see_contact, hidden_fields
 from portal.models import Need, PostingStatus, Result
 from tests.matching.workflow_fixtures import *  # noqa: F403
@@ -46,8 +48,7 @@ def test_approving_notifies_both_sides_once(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        _match, changed = workflow.match_approve(match_id=match.pk, user=staff)
-    assert changed
+        workflow.match_approve(match_id=match.pk, user=staff)
     match.refresh_from_db()
     assert match.status == S.APPROVED
     assert match.decided_by == staff
@@ -63,27 +64,40 @@ def test_approving_notifies_both_sides_once(
     assert "注塑件表面缩痕问题" in mail.outbox[0].subject
 
 
-def test_approving_an_already_decided_pair_changes_nothing_and_sends_nothing(
+def test_a_second_approval_is_refused_and_tells_nobody_again(
     match: Match, staff: User, django_capture_on_commit_callbacks: Any
 ) -> None:
     workflow.match_approve(match_id=match.pk, user=staff)
     before = Notification.objects.count()
     transitions = MatchTransition.objects.count()
-    with django_capture_on_commit_callbacks(execute=True):
-        _match, changed = workflow.match_approve(match_id=match.pk, user=staff)
-    assert not changed
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError) as err:
+        workflow.match_approve(match_id=match.pk, user=staff)
+    assert err.value.code == "conflict"
     assert Notification.objects.count() == before
     assert MatchTransition.objects.count() == transitions
     assert mail.outbox == []
 
 
-def test_approving_a_rejected_pair_changes_nothing(match: Match, staff: User) -> None:
+def test_a_rejected_pair_cannot_be_approved_afterwards(match: Match, staff: User) -> None:
     workflow.match_reject(match_id=match.pk, user=staff, reason_code=RejectReason.IRRELEVANT)
-    _match, changed = workflow.match_approve(match_id=match.pk, user=staff)
-    assert not changed
+    with pytest.raises(ValidationError) as err:
+        workflow.match_approve(match_id=match.pk, user=staff)
+    assert err.value.code == "conflict"
+    assert "已否决" in err.value.messages[0]
     match.refresh_from_db()
     assert match.status == S.REJECTED
+    assert not MatchCase.objects.filter(match=match).exists()
     assert Notification.objects.count() == 0
+
+
+def test_an_approved_pair_cannot_be_rejected_afterwards(match: Match, staff: User) -> None:
+    workflow.match_approve(match_id=match.pk, user=staff)
+    with pytest.raises(ValidationError) as err:
+        workflow.match_reject(match_id=match.pk, user=staff, reason_code=RejectReason.BUDGET)
+    assert err.value.code == "conflict"
+    match.refresh_from_db()
+    assert match.status == S.APPROVED
+    assert list(match.decisions.values_list("approved", flat=True)) == [True]
 
 
 def test_rejecting_needs_a_reason_from_the_list(match: Match, staff: User) -> None:
@@ -111,10 +125,11 @@ def test_every_decision_is_kept_as_a_labelled_example(
     rejected = MatchDecision.objects.get(match=expert_match)
     assert approved.approved
     assert approved.score == pytest.approx(0.8)
+    assert approved.rank == 1  # the best place the pair had in any list
     assert not rejected.approved
     assert rejected.reason_code == RejectReason.MATURITY
     assert rejected.reason_text == "尚在实验室阶段"
-    assert rejected.direction == MatchDirection.NEED_EXPERT
+    assert rejected.kind == PairKind.NEED_EXPERT
     assert MatchTransition.objects.get(match=expert_match).note == "成熟度不符：尚在实验室阶段"
 
 
@@ -125,32 +140,69 @@ def test_parties_cannot_approve(match: Match, alice: User) -> None:
     assert match.status == S.SUGGESTED
 
 
-def test_contacts_are_revealed_only_when_both_sides_accepted(
+def _visible(user: User, match: Match) -> bool:
+    pair = Match.objects.select_related("need", "result", "expert", "case").get(pk=match.pk)
+    return pair_contacts_visible(user=user, match=pair)
+
+
+def test_contacts_show_inside_the_pair_once_both_sides_accepted(
     match: Match, staff: User, alice: User, rita: User, charlie: User
 ) -> None:
-    need, result = match.need, match.result
-    assert result is not None
     workflow.match_approve(match_id=match.pk, user=staff)
-    assert not can_see_contact(rita, need)
-    assert not can_see_contact(alice, result)
-    assert "contact_phone" in hidden_fields(rita, need)
+    assert not _visible(alice, match)
+    assert not _visible(rita, match)
 
     workflow.match_respond(match_id=match.pk, user=alice, accept=True)
-    assert not can_see_contact(rita, need)
-    assert not can_see_contact(alice, result)
+    assert not _visible(alice, match)
+    assert not _visible(rita, match)
 
     workflow.match_respond(match_id=match.pk, user=rita, accept=True)
-    assert can_see_contact(rita, need)
-    assert can_see_contact(alice, result)
-    assert "contact_phone" not in hidden_fields(rita, need)
-    # Outsiders still see nothing.
-    assert not can_see_contact(charlie, need)
-    assert not can_see_contact(charlie, result)
+    assert _visible(alice, match)
+    assert _visible(rita, match)
+    assert _visible(staff, match)
+    assert not _visible(charlie, match)
     match.refresh_from_db()
     assert match.status == S.CONTACTED
     assert match.case.contacts_shared_at is not None
     keys = set(Notification.objects.values_list("event_key", flat=True))
     assert f"match:{match.pk}:contacts" in keys
+
+
+def test_the_other_side_never_sees_contacts_on_the_postings_own_pages(
+    match: Match, staff: User, alice: User, rita: User
+) -> None:
+    _approve_and_accept(match, staff, alice, rita)
+    need, result = match.need, match.result
+    assert result is not None
+    assert not can_see_contact(rita, need)
+    assert not can_see_contact(alice, result)
+    assert "contact_phone" in hidden_fields(rita, need)
+    assert can_see_contact(alice, need)
+    assert can_see_contact(staff, need)
+
+
+def test_a_colleague_sees_the_contacts_only_as_the_organisations_contact_person(
+    match: Match, staff: User, alice: User, bob: User, rita: User
+) -> None:
+    _approve_and_accept(match, staff, alice, rita)
+    # bob is in alice's organisation but not named on the pair
+    assert not _visible(bob, match)
+    bob.phone = "13900000009"
+    bob.save(update_fields=["phone"])
+    org = match.need.organization
+    org.contact_phone = bob.phone
+    org.save(update_fields=["contact_phone"])
+    assert _visible(bob, match)
+
+
+def test_contacts_are_hidden_again_once_the_pair_is_closed(
+    match: Match, staff: User, alice: User, rita: User
+) -> None:
+    _approve_and_accept(match, staff, alice, rita)
+    assert _visible(alice, match)
+    workflow.match_advance(match_id=match.pk, user=staff, stage=S.CLOSED, note="企业经营调整")
+    assert not _visible(alice, match)
+    assert not _visible(rita, match)
 
 
 def test_a_decline_needs_a_reason_and_ends_the_pair(match: Match, staff: User, rita: User) -> None:
@@ -277,15 +329,6 @@ def test_staff_add_a_manual_pair_approved_at_once(need: Need, result: Result, st
         workflow.match_create_manual(user=staff, need_id=need.pk, result_id=result.pk)
 
 
-def test_a_manual_pair_takes_over_an_existing_suggestion(match: Match, staff: User) -> None:
-    assert match.result_id is not None
-    created = workflow.match_create_manual(
-        user=staff, need_id=match.need_id, result_id=match.result_id
-    )
-    assert created.pk == match.pk
-    assert Match.objects.count() == 1
-
-
 def test_manual_pairs_need_published_postings_and_one_counterpart(
     need: Need, result: Result, expert: Any, staff: User, alice: User
 ) -> None:
@@ -315,18 +358,11 @@ def test_bulk_decisions_refuse_pairs_outside_the_jurisdiction(
     assert (outcome.changed, outcome.unchanged) == (0, 1)
 
 
-def test_a_pair_is_decided_once_whatever_its_direction(
+def test_a_pair_shown_in_both_sides_lists_is_queued_once_and_leaves_on_approval(
     match: Match, staff: User, staff_client: Any
 ) -> None:
-    from django.urls import reverse
-
-    twin = Match.objects.create(
-        direction=MatchDirection.RESULT_NEED, need=match.need, result=match.result, score=0.7
-    )
+    assert match.recommendations.count() == 2  # the need's list and the result's list
+    queue = reverse("matching:review-queue")
+    assert list(staff_client.get(queue).context["page"]) == [match]
     workflow.match_approve(match_id=match.pk, user=staff)
-    notices = Notification.objects.count()
-    _twin, changed = workflow.match_approve(match_id=twin.pk, user=staff)
-    assert not changed
-    assert Notification.objects.count() == notices
-    queue = staff_client.get(reverse("matching:review-queue"))
-    assert list(queue.context["page"]) == []
+    assert list(staff_client.get(queue).context["page"]) == []

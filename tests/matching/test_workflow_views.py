@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Notification, User
-from matching.models import FollowUp, Match, MatchStatus
+from matching.models import FollowUp, Match, MatchStatus, PairKind
 from matching.pairs import services as workflow
+from tests.matching.factories import MatchFactory, NeedFactory, listed
 from tests.matching.workflow_fixtures import *  # noqa: F403
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +39,20 @@ def test_the_queue_lists_suggestions_by_score_with_explanations(
     assert list(
         staff_client.get(reverse("matching:review-queue"), {"min_score": "0.7"}).context["page"]
     ) == [match]
+
+
+def test_the_queue_puts_a_lists_top_pick_before_higher_scores_lower_down(
+    need: Any, result: Any, expert: Any, staff_client: Client
+) -> None:
+    second_place = listed(MatchFactory(need=need, result=result, score=0.9, explanation={}), rank=2)
+    top_pick = listed(
+        MatchFactory(kind=PairKind.NEED_EXPERT, need=need, result=None, expert=expert, score=0.3),
+        rank=1,
+    )
+    unlisted = MatchFactory(need=NeedFactory(region_code="370100"), result=result, score=0.99)
+    page = list(staff_client.get(reverse("matching:review-queue")).context["page"])
+    assert page == [top_pick, second_place]
+    assert unlisted not in page  # no list shows it any more
 
 
 def test_the_queue_is_for_staff_only(alice_client: Client) -> None:

@@ -1,5 +1,6 @@
 """Fixtures of the workflow tests: a Jinan need of org A (alice), a Jinan university result
-(rita), an expert with an account (eddie), a suggested pair, and a Qingdao bureau's staff.
+(rita), an expert with an account (eddie), suggested pairs that the engine's lists show, and
+a Qingdao bureau's staff.
 
 Import the fixtures into a test module with ``from tests.matching.workflow_fixtures import *``.
 """
@@ -9,10 +10,10 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import Membership, Organization, User
-from matching.models import Match, MatchDirection, MatchStatus
+from matching.models import Match, MatchStatus, PairKind
 from portal.models import Expert, Need, Result
 from tests.accounts.factories import OrganizationFactory, member
-from tests.matching.factories import ExpertFactory, NeedFactory, ResultFactory
+from tests.matching.factories import ExpertFactory, NeedFactory, ResultFactory, listed
 
 __all__ = [
     "admin_user",
@@ -86,22 +87,21 @@ def expert(university: Organization, eddie: User) -> Expert:
 
 @pytest.fixture
 def match(need: Need, result: Result) -> Match:
-    return Match.objects.create(
-        direction=MatchDirection.NEED_RESULT,
+    pair = Match.objects.create(
+        kind=PairKind.NEED_RESULT,
         need=need,
         result=result,
         score=0.8,
-        rank=1,
         explanation={"terms": [{"term": "注塑", "contribution": 0.3}]},
         status=MatchStatus.SUGGESTED,
     )
+    return listed(pair)
 
 
 @pytest.fixture
 def expert_match(need: Need, expert: Expert) -> Match:
-    return Match.objects.create(
-        direction=MatchDirection.NEED_EXPERT, need=need, expert=expert, score=0.6, rank=1
-    )
+    pair = Match.objects.create(kind=PairKind.NEED_EXPERT, need=need, expert=expert, score=0.6)
+    return listed(pair)
 
 
 @pytest.fixture
@@ -129,9 +129,10 @@ def qd_result(db: None) -> Result:
 
 @pytest.fixture
 def qd_match(qd_need: Need, qd_result: Result) -> Match:
-    return Match.objects.create(
-        direction=MatchDirection.NEED_RESULT, need=qd_need, result=qd_result, score=0.7
+    pair = Match.objects.create(
+        kind=PairKind.NEED_RESULT, need=qd_need, result=qd_result, score=0.7
     )
+    return listed(pair)
 
 
 @pytest.fixture
