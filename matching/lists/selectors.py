@@ -80,7 +80,11 @@ def list_rows_for_document(
     ranked list less the pairs turned down. Two queries whatever the length.
     """
     targets = TARGETS.get(kind, ())
-    related = ("match__need__organization", "match__result__organization", "match__expert")
+    related = (
+        "match__need__organization",
+        "match__result__organization",
+        "match__expert__organization",
+    )
     out: dict[str, list[ListRow]] = {target: [] for target in targets}
     if user.is_bureau_staff or self_service():
         entries = (
@@ -98,7 +102,7 @@ def list_rows_for_document(
     side = "need_id" if kind == "need" else f"{kind}_id"
     pairs = (
         Match.objects.filter(status__in=OWNER_STAGES, **{side: pk})
-        .select_related("need__organization", "result__organization", "expert")
+        .select_related("need__organization", "result__organization", "expert__organization")
         .order_by("-score", "id")
     )
     for match in pairs:

@@ -25,7 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import OperationalError, transaction
-from django.db.models import Count, Exists, F, Min, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from matching.lists import dictionary
@@ -702,28 +702,67 @@ def _candidate_needs(*, offer: DocumentTerms) -> list[int]:
     return sorted(set(ids))
 
 
-def _entering(items: list[Scored], *, owner_kind: str) -> list[Scored]:
-    """The pairs that would enter (or already are in) their offer's list: the list is not
-    full, or the pair beats its k-th score. One query for all of them."""
+@transaction.atomic
+def offers_push(*, offer_kind: str, items: list[Scored]) -> int:
+    """A need enters the lists of the offers it scores best with, where it beats the k-th
+    entry (or the list is not full). A fixed number of queries for all the offers at once.
+    Returns the number of lists that changed."""
     if not items:
-        return []
+        return 0
+    need_pk = items[0].need_pk
+    lists: dict[int, list[Match]] = {item.offer_pk: [] for item in items}
+    entries = Recommendation.objects.filter(
+        owner_kind=offer_kind, owner_id__in=list(lists), target_kind=DocumentKind.NEED
+    ).select_related("match")
+    for entry in entries.order_by("owner_id", "rank"):
+        lists[int(entry.owner_id)].append(entry.match)
     k = top_k()
-    floors: dict[int, tuple[int, float]] = {}
-    for owner_id, count, lowest in (
-        Recommendation.objects.filter(
-            owner_kind=owner_kind, owner_id__in=[i.offer_pk for i in items]
-        )
-        .values("owner_id")
-        .annotate(n=Count("id"), lowest=Min("match__score"))
-        .values_list("owner_id", "n", "lowest")
-    ):
-        floors[int(owner_id)] = (int(count), float(lowest or 0.0))
-    out = []
-    for item in items:
-        count, lowest = floors.get(item.offer_pk, (0, 0.0))
-        if count < k or item.score >= lowest:
-            out.append(item)
-    return out
+    share = float(getattr(settings, "MATCHING_MIN_RELATIVE_SCORE", 0.25))
+    entering = [
+        item
+        for item in items
+        if len(lists[item.offer_pk]) < k
+        or item.score >= min(m.score for m in lists[item.offer_pk])
+        or any(m.need_id == need_pk for m in lists[item.offer_pk])
+    ]
+    pairs = _pairs_upsert(entering)
+    changed: dict[int, list[Match]] = {}
+    for item in entering:
+        before = lists[item.offer_pk]
+        pool = [m for m in before if m.need_id != need_pk]
+        pool.append(pairs[(need_pk, item.offer_pk)])
+        pool.sort(key=lambda m: (-m.score, m.need_id))
+        best = pool[:k]
+        if best[0].score > 0:
+            best = [m for m in best if m.score >= share * best[0].score]
+        if [m.pk for m in best] != [m.pk for m in before]:
+            changed[item.offer_pk] = best
+    if not changed:
+        return 0
+    dropped = {m.pk for owner in changed for m in lists[owner]} - {
+        m.pk for best in changed.values() for m in best
+    }
+    Recommendation.objects.filter(
+        owner_kind=offer_kind, owner_id__in=list(changed), target_kind=DocumentKind.NEED
+    ).delete()
+    epoch, now = _epoch(offer_kind), timezone.now()
+    Recommendation.objects.bulk_create(
+        [
+            Recommendation(
+                owner_kind=offer_kind,
+                owner_id=owner,
+                target_kind=DocumentKind.NEED,
+                match=match,
+                rank=rank,
+                epoch=epoch,
+                computed_at=now,
+            )
+            for owner, best in changed.items()
+            for rank, match in enumerate(best, start=1)
+        ]
+    )
+    _orphans_delete(dropped)
+    return len(changed)
 
 
 def fresh_candidates() -> int:
@@ -776,10 +815,8 @@ def recommend_for(*, kind: str, pk: int, batch: bool = False) -> dict[str, int]:
                 need=row, offer_kind=offer_kind, reach=fresh_candidates(), keep_reach=batch
             )
             written[offer_kind] = min(len(ranked), top_k())
-            if batch:
-                continue
-            for item in _entering(ranked, owner_kind=offer_kind):
-                offer_list_write(offer_kind=offer_kind, offer_pk=item.offer_pk, scored=[item])
+            if not batch:
+                offers_push(offer_kind=offer_kind, items=ranked)
     elif batch:
         written[DocumentKind.NEED] = offer_list_rank(offer_kind=kind, offer_pk=pk)
     else:

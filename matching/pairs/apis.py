@@ -158,6 +158,8 @@ class MatchListCreateApi(APIView):
     POST: a manual pair (staff), created approved."""
 
     permission_classes = [IsAuthenticated]
+    # Read by get() and by drf-spectacular, which declares the paginated envelope from it.
+    pagination_class = Pagination
 
     @extend_schema_serializer(component_name="MatchListCreateInput")
     class InputSerializer(serializers.Serializer):
@@ -190,8 +192,9 @@ class MatchListCreateApi(APIView):
         responses=MatchOutputSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(self.get_queryset(request), request, view=self)
+        sel.pair_people_load(page or [])
         data = MatchOutputSerializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)
 
@@ -341,9 +344,11 @@ class FollowUpSerializer(serializers.Serializer):
 
 
 class MatchFollowUpListCreateApi(APIView):
-    """GET: the pair's follow-ups (staff of the region); POST: log one."""
+    """GET: the pair's follow-ups, newest first, a page at a time (staff of the region);
+    POST: log one."""
 
     permission_classes = [IsAuthenticated]
+    pagination_class = Pagination
 
     @extend_schema(responses=FollowUpSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
@@ -353,8 +358,9 @@ class MatchFollowUpListCreateApi(APIView):
             from django.utils.translation import gettext as _
 
             raise PermissionDenied(_("只有辖区内的科技局工作人员可以查看跟进记录。"))
-        items = match.followups.select_related("by")
-        return Response(FollowUpSerializer(items, many=True).data)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(match.followups.select_related("by"), request, view=self)
+        return paginator.get_paginated_response(FollowUpSerializer(page, many=True).data)
 
     @extend_schema(request=FollowUpSerializer, responses={201: FollowUpSerializer})
     def post(self, request: Request, pk: int) -> Response:
@@ -379,10 +385,21 @@ class NotificationSerializer(serializers.Serializer):
     is_read = serializers.BooleanField()
 
 
+class NotificationPagination(Pagination):
+    """The inbox's pages carry the user's unread count beside them (for the badge)."""
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["unread"] = {"type": "integer", "minimum": 0, "example": 2}
+        paginated["required"] = [*paginated.get("required", []), "unread"]
+        return paginated
+
+
 class NotificationListApi(APIView):
     """The user's inbox, newest first (?unread=1 for unread only), with the unread count."""
 
     permission_classes = [IsAuthenticated]
+    pagination_class = NotificationPagination
 
     @extend_schema(
         parameters=[OpenApiParameter("unread", bool)],
@@ -393,7 +410,7 @@ class NotificationListApi(APIView):
         qs = notification_list_for(user=user)
         if request.query_params.get("unread") in ("1", "true"):
             qs = qs.filter(read_at__isnull=True)
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
         response = paginator.get_paginated_response(NotificationSerializer(page, many=True).data)
         response.data["unread"] = notification_unread_count(user=user)

@@ -4,12 +4,14 @@ their own pairs once approved). Views, API and exports all read through here."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.selectors import user_memberships_load
 from matching.models import Match, MatchStatus, PairKind, Recommendation
 from matching.pairs import scoping
 from matching.pairs.followups import match_list_due
@@ -28,16 +30,33 @@ def _authenticated(user: Any) -> bool:
 
 
 def _base() -> QuerySet[Match]:
+    # The people behind each side come along: contact_of falls back to them.
     return Match.objects.select_related(
         "need",
         "need__organization",
+        "need__created_by",
         "result",
         "result__organization",
+        "result__created_by",
         "expert",
         "expert__organization",
+        "expert__user",
+        "expert__created_by",
         "case",
         "case__responsible",
     )
+
+
+def pair_people_load(matches: Iterable[Match]) -> None:
+    """Load the memberships of the people behind the pairs' postings (creators, experts in
+    person) in one query: :func:`contact_of` asks whether each is bureau staff."""
+    users: list[User | None] = []
+    for match in matches:
+        for posting in (match.need, match.result, match.expert):
+            if posting is not None:
+                users.append(posting.created_by)
+                users.append(getattr(posting, "user", None))
+    user_memberships_load(users)
 
 
 def _need_side_q(user: User) -> Q:
