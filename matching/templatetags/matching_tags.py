@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 
+from matching.lists import bands
 from matching.lists.selectors import user_can_see_recommendations
 
 register = template.Library()
@@ -22,3 +23,10 @@ def recommendations_for(context: dict[str, Any], posting: Any, kind: str) -> dic
         and user_can_see_recommendations(user=user, posting=posting)
     )
     return {"visible": visible, "kind": kind, "pk": posting.pk}
+
+
+@register.inclusion_tag("matching/partials/score_band.html")
+def score_band(score: float | None) -> dict[str, Any]:
+    """A badge with the band of a pair's score (高 / 中 / 低, calibrated on the benchmark)."""
+    band = bands.score_band(score)
+    return {"band": band, "label": bands.BANDS[band], "score": score}
