@@ -120,7 +120,7 @@ def test_the_whole_pipeline_through_the_api(
     )
     assert followup.status_code == 201
     listed = staff_client.get(f"/api/matches/{match.pk}/followups/").json()
-    assert [f["summary"] for f in listed] == ["走访企业"]
+    assert [f["summary"] for f in listed["results"]] == ["走访企业"]
     assert alice_client.get(f"/api/matches/{match.pk}/followups/").status_code == 403
 
     assert (
