@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -45,6 +45,7 @@ class RecommendationListApi(APIView):
     permission_classes = [IsAuthenticated]
     kind = ""
 
+    @extend_schema_serializer(component_name="RecommendationOutput")
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField(help_text="the pair (the same from either side)")
         direction = serializers.CharField(help_text="need_result, need_expert, result_need …")
