@@ -122,7 +122,8 @@ def publication() -> dict[str, float]:
         t0 = time.perf_counter()
         listed = staff.get(f"/api/needs/{pk}/recommendations/")
         times["recommendations"].append(time.perf_counter() - t0)
-        assert listed.status_code == 200 and listed.json(), "no recommendations on the next read"
+        assert listed.status_code == 200, listed.content
+        assert listed.json(), "no recommendations on the next read"
     return {k: round(1000 * statistics.median(v), 1) for k, v in times.items()}
 
 
@@ -130,7 +131,9 @@ def main() -> None:
     _setup()
     out = {"pages": pages(), "publication_ms": publication()}
     (ROOT / "bench" / "out").mkdir(parents=True, exist_ok=True)
-    (ROOT / "bench" / "out" / "pages.json").write_text(json.dumps(out, indent=1, ensure_ascii=False))
+    (ROOT / "bench" / "out" / "pages.json").write_text(
+        json.dumps(out, indent=1, ensure_ascii=False)
+    )
     p, pub = out["pages"], out["publication_ms"]
     slowest = "; ".join(f"{u} {path} {ms} ms" for ms, u, path in p["slowest"])  # type: ignore[union-attr]
     table = "\n".join(

@@ -47,7 +47,8 @@ def _demo_pair() -> Match:
         .order_by("pk")
         .first()
     )
-    assert need is not None and result is not None
+    assert need is not None
+    assert result is not None
     match, _created = Match.objects.get_or_create(
         need=need, result=result, defaults={"kind": PairKind.NEED_RESULT, "score": 0.5}
     )

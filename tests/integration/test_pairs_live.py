@@ -93,7 +93,8 @@ def test_two_simultaneous_approvals_give_one_case_and_one_clear_refusal(staff: U
 
     assert sorted(o.split(":")[0] for o in outcomes) == ["approved", "refused"]
     refusal = next(o for o in outcomes if o.startswith("refused"))
-    assert ":conflict:" in refusal and "不能重复审核" in refusal
+    assert ":conflict:" in refusal
+    assert "不能重复审核" in refusal
     assert MatchCase.objects.filter(match=pair).count() == 1
     pair.refresh_from_db()
     assert pair.status == MatchStatus.APPROVED

@@ -73,9 +73,7 @@ def test_a_duplicated_pair_becomes_one_record_with_both_histories(staff) -> None
     assert kept.transitions.count() == 2
     assert kept.followups.get().summary == "电话回访"
     assert float(kept.case.contract_amount) == 120
-    ranks = {
-        (e.owner_kind, e.rank) for e in Recommendation.objects.filter(match_id=kept.pk)
-    }
+    ranks = {(e.owner_kind, e.rank) for e in Recommendation.objects.filter(match_id=kept.pk)}
     assert ranks == {("need", 1), ("result", 3)}
     assert Match.objects.get(pk=alone.pk).kind == "need_result"
     assert Match.objects.filter(need_id=need.pk).count() == 2

@@ -135,7 +135,8 @@ def test_load_returns_one_tokenizer_per_process():
 def test_a_long_text_is_cut_in_pieces_without_changing_its_tokens(monkeypatch):
     body = "锂电池极片涂布厚度波动导致电芯一致性差，需要在线检测与闭环控制技术。" * 200
     pieces = text._pieces(text.normalize(body))
-    assert len(pieces) > 1 and all(len(p) <= text._MAX_RUN for p in pieces)
+    assert len(pieces) > 1
+    assert all(len(p) <= text._MAX_RUN for p in pieces)
     in_pieces = text.tokenize(body)
     monkeypatch.setattr(text, "_MAX_RUN", 10**9)
     assert text.tokenize(body) == in_pieces

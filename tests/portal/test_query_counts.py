@@ -42,6 +42,7 @@ CEILING = 12
 
 FACTORIES = {"need": NeedFactory, "result": ResultFactory, "expert": ExpertFactory}
 
+
 @dataclass(frozen=True)
 class World:
     alice: User  # enterprise member of org A (Jinan)
