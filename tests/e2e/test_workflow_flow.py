@@ -9,10 +9,10 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Organization
-from matching.demo_workflow import seed_workflow
 from matching.lists import services
 from matching.models import Match, MatchStatus, PairKind
 from portal import demo
+from portal.demo.workflow import seed_workflow
 from portal.models import Need, PostingStatus, Result
 from tests.e2e.conftest import login
 

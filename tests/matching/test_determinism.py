@@ -12,7 +12,7 @@ import pytest
 from matching.lists import dictionary, services
 from matching.models import DocumentKind, DocumentTerms
 from portal import demo
-from portal.demo_registers import seed_registers
+from portal.demo.registers import seed_registers
 from portal.models import Need, PostingStatus, Result
 from portal.reference.sync import reference_data_sync
 

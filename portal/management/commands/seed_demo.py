@@ -5,10 +5,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from matching.demo_workflow import seed_workflow
 from matching.lists import services as matching_services
 from portal import demo
-from portal.demo_registers import seed_registers
+from portal.demo.registers import seed_registers
+from portal.demo.workflow import seed_workflow
 from portal.reference.sync import reference_data_sync
 
 

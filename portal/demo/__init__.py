@@ -1,4 +1,6 @@
-"""Demo organisations and users for `manage.py seed_demo`. Texts written for this project."""
+"""All demo data in one place, for `manage.py seed_demo`: organisations and logins (here),
+the registers (:mod:`portal.demo.registers`) and brokered pairs (:mod:`portal.demo.workflow`).
+Texts written for this project."""
 
 from __future__ import annotations
 

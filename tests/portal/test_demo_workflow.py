@@ -10,9 +10,9 @@ from django.core.management import call_command
 
 from accounts.models import Organization, User
 from matching.dashboards import stats
-from matching.demo_workflow import seed_workflow
 from matching.models import Match, MatchStatus, MatchTransition
 from portal import demo
+from portal.demo.workflow import seed_workflow
 
 pytestmark = pytest.mark.django_db
 
