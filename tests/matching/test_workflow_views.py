@@ -36,9 +36,10 @@ def test_the_queue_lists_suggestions_by_score_with_explanations(
     assert "海水淡化膜污染控制" not in html  # another city's pair
     filtered = staff_client.get(reverse("matching:review-queue"), {"direction": "need_expert"})
     assert list(filtered.context["page"]) == [expert_match]
-    assert list(
-        staff_client.get(reverse("matching:review-queue"), {"min_score": "0.7"}).context["page"]
-    ) == [match]
+    Match.objects.filter(pk=match.pk).update(score=1.6)  # in the calibrated high band
+    high = staff_client.get(reverse("matching:review-queue"), {"band": "high"})
+    assert list(high.context["page"]) == [match]
+    assert "匹配度高" in high.content.decode()
 
 
 def test_the_queue_puts_a_lists_top_pick_before_higher_scores_lower_down(
