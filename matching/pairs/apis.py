@@ -222,7 +222,7 @@ class MatchDetailApi(APIView):
 
 
 class MatchApproveApi(APIView):
-    """Approve a suggestion; on an already decided pair: no change (``changed: false``)."""
+    """Approve a suggestion; a pair already decided answers 409 and nothing changes."""
 
     permission_classes = [IsAuthenticated]
 
@@ -235,12 +235,12 @@ class MatchApproveApi(APIView):
         sel.get_match_for_user(user=request.user, match_id=pk)  # type: ignore[arg-type]
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        match, changed = workflow.match_approve(
+        match = workflow.match_approve(
             match_id=pk,
             user=request.user,  # type: ignore[arg-type]
             note=data.validated_data.get("note", ""),
         )
-        return Response(_out(request, match, changed=changed))
+        return Response(_out(request, match))
 
 
 class MatchRejectApi(APIView):
@@ -256,13 +256,13 @@ class MatchRejectApi(APIView):
         sel.get_match_for_user(user=request.user, match_id=pk)  # type: ignore[arg-type]
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        match, changed = workflow.match_reject(
+        match = workflow.match_reject(
             match_id=pk,
             user=request.user,  # type: ignore[arg-type]
             reason_code=data.validated_data["reason_code"],
             reason_text=data.validated_data.get("reason_text", ""),
         )
-        return Response(_out(request, match, changed=changed))
+        return Response(_out(request, match))
 
 
 class MatchRespondApi(APIView):

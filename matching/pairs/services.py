@@ -304,7 +304,7 @@ def _decision(
 
 
 @transaction.atomic
-def match_approve(*, match_id: int, user: User, note: str = "") -> tuple[Match, bool]:
+def match_approve(*, match_id: int, user: User, note: str = "") -> Match:
     """Approve a suggested pair and tell both sides (inbox + e-mail).
 
     The pair's row is locked first, so of two staff approving at once one wins and the
@@ -318,13 +318,11 @@ def match_approve(*, match_id: int, user: User, note: str = "") -> tuple[Match, 
     _decision(match=match, user=user, approved=True, reason_text=note)
     _case(match, responsible=user)
     _notify_parties(match, event="approved", template="match-approved")
-    return match, True
+    return match
 
 
 @transaction.atomic
-def match_reject(
-    *, match_id: int, user: User, reason_code: str, reason_text: str = ""
-) -> tuple[Match, bool]:
+def match_reject(*, match_id: int, user: User, reason_code: str, reason_text: str = "") -> Match:
     """Reject a suggested pair with a reason from the list (and free text for 其他)."""
     match = _lock(match_id)
     _require_staff(match, user)
@@ -340,7 +338,7 @@ def match_reject(
     _decision(
         match=match, user=user, approved=False, reason_code=reason_code, reason_text=reason_text
     )
-    return match, True
+    return match
 
 
 @dataclass(frozen=True)
@@ -365,9 +363,9 @@ def match_bulk_decide(
     for match_id in dict.fromkeys(match_ids):
         try:
             if approve:
-                _match, did = match_approve(match_id=match_id, user=user)
+                match_approve(match_id=match_id, user=user)
             else:
-                _match, did = match_reject(
+                match_reject(
                     match_id=match_id,
                     user=user,
                     reason_code=reason_code,
@@ -382,7 +380,7 @@ def match_bulk_decide(
         except PermissionDenied:
             refused += 1
             continue
-        changed += did
+        changed += 1
     return BulkOutcome(changed=changed, unchanged=unchanged, refused=refused)
 
 
@@ -444,7 +442,7 @@ def match_create_manual(
     else:
         match.explanation = {**(match.explanation or {}), "manual": True}
         match.save(update_fields=["explanation", "updated_at"])
-    match, _changed = match_approve(match_id=match.pk, user=user, note=note or _("人工添加"))
+    match = match_approve(match_id=match.pk, user=user, note=note or _("人工添加"))
     MatchCase.objects.filter(match=match).update(is_manual=True)
     return match
 

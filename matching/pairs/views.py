@@ -92,14 +92,11 @@ def match_approve_view(request: HttpRequest, match_id: int) -> HttpResponse:
     user = _staff(request)
     sel.get_match_for_user(user=user, match_id=match_id)
     try:
-        _match, changed = workflow.match_approve(match_id=match_id, user=user)
+        workflow.match_approve(match_id=match_id, user=user)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _error_text(exc))
     else:
-        if changed:
-            messages.success(request, _("已批准，已通知对接双方。"))
-        else:
-            messages.info(request, _("该推荐已处理过，未做更改。"))
+        messages.success(request, _("已批准，已通知对接双方。"))
     return _back(request, reverse("matching:match-detail", args=[match_id]))
 
 
@@ -113,7 +110,7 @@ def match_reject_view(request: HttpRequest, match_id: int) -> HttpResponse:
         messages.error(request, _("请选择否决原因。"))
         return _back(request, reverse("matching:match-detail", args=[match_id]))
     try:
-        _match, changed = workflow.match_reject(
+        workflow.match_reject(
             match_id=match_id,
             user=user,
             reason_code=form.cleaned_data["reason_code"],
@@ -122,10 +119,7 @@ def match_reject_view(request: HttpRequest, match_id: int) -> HttpResponse:
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _error_text(exc))
     else:
-        if changed:
-            messages.success(request, _("已否决。"))
-        else:
-            messages.info(request, _("该推荐已处理过，未做更改。"))
+        messages.success(request, _("已否决。"))
     return _back(request, reverse("matching:match-detail", args=[match_id]))
 
 
