@@ -98,6 +98,20 @@ def get_match_for_user(*, user: User | None, match_id: int) -> Match:
     return match
 
 
+def _field_and_region(qs: QuerySet[Match], *, field: str, region: str) -> QuerySet[Match]:
+    """``field``: a technology-field code of the need (top level or sub-field); ``region``:
+    a region-code prefix either side of the pair is in."""
+    if field:
+        qs = qs.filter(Q(need__fields__code=field) | Q(need__fields__parent__code=field))
+    if region:
+        qs = qs.filter(
+            Q(need__region_code__startswith=region)
+            | Q(result__region_code__startswith=region)
+            | Q(expert__region_code__startswith=region)
+        )
+    return qs
+
+
 def match_review_queue(
     *,
     user: User,
@@ -120,14 +134,7 @@ def match_review_queue(
         # a suggestion no list shows any more is not waiting for anyone
         .filter(Exists(listed))
     )
-    if field:
-        qs = qs.filter(Q(need__fields__code=field) | Q(need__fields__parent__code=field))
-    if region:
-        qs = qs.filter(
-            Q(need__region_code__startswith=region)
-            | Q(result__region_code__startswith=region)
-            | Q(expert__region_code__startswith=region)
-        )
+    qs = _field_and_region(qs, field=field, region=region)
     if min_score is not None:
         qs = qs.filter(score__gte=min_score)
     now = timezone.now()
@@ -171,15 +178,7 @@ def match_filter(
         qs = qs.filter(status__in=[s for s in status.split(",") if s])
     if direction:
         qs = qs.filter(kind=pair_kind(direction))
-    if field:
-        qs = qs.filter(Q(need__fields__code=field) | Q(need__fields__parent__code=field))
-    if region:
-        qs = qs.filter(
-            Q(need__region_code__startswith=region)
-            | Q(result__region_code__startswith=region)
-            | Q(expert__region_code__startswith=region)
-        )
-    return qs.distinct()
+    return _field_and_region(qs, field=field, region=region).distinct()
 
 
 # Stages in which the two sides of a pair see each other's contact details.
