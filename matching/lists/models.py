@@ -87,7 +87,6 @@ class IndexState(models.Model):
     generation = models.CharField(_("代次"), max_length=32, default=_new_generation)
     # Moved by a full rematch: every process rebuilds its index from the new epoch.
     epoch = models.PositiveIntegerField(_("索引代"), default=0)
-    dictionary_digest = models.CharField(_("词典版本"), max_length=64, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:

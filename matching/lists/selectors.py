@@ -100,16 +100,19 @@ def list_rows_for_document(
                 rows.append(ListRow(entry.match, entry.rank, entry.target_kind))
         return out
     side = "need_id" if kind == "need" else f"{kind}_id"
-    pairs = (
-        Match.objects.filter(status__in=OWNER_STAGES, **{side: pk})
-        .select_related("need__organization", "result__organization", "expert__organization")
-        .order_by("-score", "id")
-    )
-    for match in pairs:
-        target = "need" if kind != "need" else ("result" if match.result_id else "expert")
-        rows = out.setdefault(target, [])
-        if limit is None or len(rows) < limit:
-            rows.append(ListRow(match, len(rows) + 1, target))
+    for target in targets:
+        # the other side of the pair is ``target``: for a need, results or experts
+        pairs = (
+            Match.objects.filter(
+                status__in=OWNER_STAGES,
+                **{side: pk, f"{target}__isnull": False} if kind == "need" else {side: pk},
+            )
+            .select_related("need__organization", "result__organization", "expert__organization")
+            .order_by("-score", "id")
+        )
+        if limit is not None:
+            pairs = pairs[:limit]
+        out[target] = [ListRow(m, rank, target) for rank, m in enumerate(pairs, start=1)]
     return out
 
 

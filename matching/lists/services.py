@@ -17,11 +17,11 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import OperationalError, transaction
@@ -46,6 +46,7 @@ from matching.models import (
 from portal.models import Expert, Need, PostingStatus, Result
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 KINDS: tuple[str, ...] = (DocumentKind.NEED, DocumentKind.RESULT, DocumentKind.EXPERT)
 MODELS: dict[str, type[Need] | type[Result] | type[Expert]] = {
@@ -432,10 +433,6 @@ class Scored:
     explanation: dict[str, Any]
 
 
-def _pair_lookup(offer_kind: str, need_pk: int, offer_pk: int) -> dict[str, Any]:
-    return {"need_id": need_pk, f"{offer_kind}_id": offer_pk}
-
-
 def _pairs_upsert(items: list[Scored]) -> dict[tuple[int, int], Match]:
     """Write each pair's score, creating the pair as ``suggested`` if it is new.
 
@@ -498,38 +495,49 @@ def _pairs_upsert(items: list[Scored]) -> dict[tuple[int, int], Match]:
 
 def _list_replace(*, owner_kind: str, owner_pk: int, target_kind: str, pairs: list[Match]) -> int:
     """Make ``pairs`` (best first) the owner's ranked list of ``target_kind``."""
-    epoch = _epoch(owner_kind if owner_kind != DocumentKind.NEED else target_kind)
     current = list(
         Recommendation.objects.filter(
             owner_kind=owner_kind, owner_id=owner_pk, target_kind=target_kind
         )
         .order_by("rank")
-        .values_list("match_id", "rank")
+        .values_list("match_id", flat=True)
     )
-    wanted = [(m.pk, rank) for rank, m in enumerate(pairs, start=1)]
-    if current == wanted:
-        return len(wanted)
-    dropped = {pk for pk, _rank in current} - {pk for pk, _rank in wanted}
+    if current != [m.pk for m in pairs]:
+        _lists_write(
+            owner_kind=owner_kind,
+            target_kind=target_kind,
+            lists={owner_pk: pairs},
+            before=set(current),
+        )
+    return len(pairs)
+
+
+def _lists_write(
+    *, owner_kind: str, target_kind: str, lists: dict[int, list[Match]], before: set[int]
+) -> None:
+    """Replace the ranked lists of these owners (``before``: the pairs they showed), and
+    delete the suggestions that no list shows any more. Four queries for any number."""
+    epoch = _epoch(owner_kind if owner_kind != DocumentKind.NEED else target_kind)
     Recommendation.objects.filter(
-        owner_kind=owner_kind, owner_id=owner_pk, target_kind=target_kind
+        owner_kind=owner_kind, owner_id__in=list(lists), target_kind=target_kind
     ).delete()
     now = timezone.now()
     Recommendation.objects.bulk_create(
         [
             Recommendation(
                 owner_kind=owner_kind,
-                owner_id=owner_pk,
+                owner_id=owner,
                 target_kind=target_kind,
-                match_id=pk,
+                match=match,
                 rank=rank,
                 epoch=epoch,
                 computed_at=now,
             )
-            for pk, rank in wanted
+            for owner, pairs in lists.items()
+            for rank, match in enumerate(pairs, start=1)
         ]
     )
-    _orphans_delete(dropped)
-    return len(wanted)
+    _orphans_delete(before - {m.pk for pairs in lists.values() for m in pairs})
 
 
 def _orphans_delete(match_ids: set[int]) -> int:
@@ -611,7 +619,7 @@ def need_lists_write(
     ranked, extra = _need_scores(
         need=need, offer_kind=offer_kind, k=max(top_k(), reach), include=include
     )
-    top = _good_enough(ranked[: top_k()])
+    top = _without_weak_tail(ranked[: top_k()], score=lambda item: item.score)
     # in a full rematch the offers' lists are ranked from these pairs afterwards
     pairs = _pairs_upsert(ranked if keep_reach else top)
     _list_replace(
@@ -649,13 +657,11 @@ def offer_list_write(*, offer_kind: str, offer_pk: int, scored: list[Scored]) ->
     published = _published_ids(DocumentKind.NEED, [m.need_id for m in kept] + list(fresh))
     pairs = _pairs_upsert([s for s in fresh.values() if s.need_pk in published])
     pool = list(pairs.values()) + [m for m in kept if m.need_id in published]
-    pool.sort(key=lambda m: (-m.score, m.need_id))
-    best = pool[: top_k()]
-    if best:
-        floor = float(getattr(settings, "MATCHING_MIN_RELATIVE_SCORE", 0.25)) * best[0].score
-        best = [m for m in best if m.score >= floor] if best[0].score > 0 else best
     return _list_replace(
-        owner_kind=offer_kind, owner_pk=offer_pk, target_kind=DocumentKind.NEED, pairs=best
+        owner_kind=offer_kind,
+        owner_pk=offer_pk,
+        target_kind=DocumentKind.NEED,
+        pairs=_needs_ranked(pool),
     )
 
 
@@ -668,11 +674,11 @@ def offer_list_rank(*, offer_kind: str, offer_pk: int) -> int:
             need__status=PostingStatus.PUBLISHED, **{f"{offer_kind}_id": offer_pk}
         ).order_by("-score", "need_id")[: top_k()]
     )
-    if pool and pool[0].score > 0:
-        floor = float(getattr(settings, "MATCHING_MIN_RELATIVE_SCORE", 0.25)) * pool[0].score
-        pool = [m for m in pool if m.score >= floor]
     return _list_replace(
-        owner_kind=offer_kind, owner_pk=offer_pk, target_kind=DocumentKind.NEED, pairs=pool
+        owner_kind=offer_kind,
+        owner_pk=offer_pk,
+        target_kind=DocumentKind.NEED,
+        pairs=_needs_ranked(pool),
     )
 
 
@@ -717,7 +723,6 @@ def offers_push(*, offer_kind: str, items: list[Scored]) -> int:
     for entry in entries.order_by("owner_id", "rank"):
         lists[int(entry.owner_id)].append(entry.match)
     k = top_k()
-    share = float(getattr(settings, "MATCHING_MIN_RELATIVE_SCORE", 0.25))
     entering = [
         item
         for item in items
@@ -730,39 +735,24 @@ def offers_push(*, offer_kind: str, items: list[Scored]) -> int:
     for item in entering:
         before = lists[item.offer_pk]
         pool = [m for m in before if m.need_id != need_pk]
-        pool.append(pairs[(need_pk, item.offer_pk)])
-        pool.sort(key=lambda m: (-m.score, m.need_id))
-        best = pool[:k]
-        if best[0].score > 0:
-            best = [m for m in best if m.score >= share * best[0].score]
+        best = _needs_ranked([*pool, pairs[(need_pk, item.offer_pk)]])
         if [m.pk for m in best] != [m.pk for m in before]:
             changed[item.offer_pk] = best
-    if not changed:
-        return 0
-    dropped = {m.pk for owner in changed for m in lists[owner]} - {
-        m.pk for best in changed.values() for m in best
-    }
-    Recommendation.objects.filter(
-        owner_kind=offer_kind, owner_id__in=list(changed), target_kind=DocumentKind.NEED
-    ).delete()
-    epoch, now = _epoch(offer_kind), timezone.now()
-    Recommendation.objects.bulk_create(
-        [
-            Recommendation(
-                owner_kind=offer_kind,
-                owner_id=owner,
-                target_kind=DocumentKind.NEED,
-                match=match,
-                rank=rank,
-                epoch=epoch,
-                computed_at=now,
-            )
-            for owner, best in changed.items()
-            for rank, match in enumerate(best, start=1)
-        ]
-    )
-    _orphans_delete(dropped)
+    if changed:
+        _lists_write(
+            owner_kind=offer_kind,
+            target_kind=DocumentKind.NEED,
+            lists=changed,
+            before={m.pk for owner in changed for m in lists[owner]},
+        )
     return len(changed)
+
+
+def _needs_ranked(pool: list[Match]) -> list[Match]:
+    """An offer's list from candidate pairs: best score first (ties by need id), k of them,
+    less the weak tail."""
+    ranked = sorted(pool, key=lambda m: (-m.score, m.need_id))[: top_k()]
+    return _without_weak_tail(ranked, score=lambda m: m.score)
 
 
 def fresh_candidates() -> int:
@@ -778,10 +768,10 @@ def offer_list_compute(*, offer: DocumentTerms) -> int:
     query gives the pair's score; the offer's list is ranked from those scores."""
     kind, pk = offer.kind, offer.object_id
     scored: list[Scored] = []
-    for need_pk in _candidate_needs(offer=offer):
-        need = _active_row(DocumentKind.NEED, need_pk)
-        if need is None:
-            continue
+    needs = DocumentTerms.objects.filter(
+        kind=DocumentKind.NEED, object_id__in=_candidate_needs(offer=offer), is_active=True
+    ).order_by("object_id")
+    for need in needs:
         _ranked, extra = need_lists_write(need=need, offer_kind=kind, include=[pk])
         if pk in extra:
             scored.append(extra[pk])
@@ -860,19 +850,19 @@ def lists_refill(*, owners: Sequence[tuple[str, int]], withdrawn_kind: str) -> N
             offer_list_write(offer_kind=owner_kind, offer_pk=owner_pk, scored=[])
 
 
-def _good_enough(found: list[Scored]) -> list[Scored]:
+def _without_weak_tail(items: list[T], *, score: Callable[[T], float]) -> list[T]:
     """Drop the tail that only shares filler words with the query.
 
     ``MATCHING_MIN_RELATIVE_SCORE`` (default 0.25): a candidate scoring below that share of
     the best candidate's score is not worth a staff member's time. 0 keeps the whole top-k.
     """
     share = float(getattr(settings, "MATCHING_MIN_RELATIVE_SCORE", 0.25))
-    if not found or share <= 0:
-        return found
-    best = max(s.score for s in found)
+    if not items or share <= 0:
+        return items
+    best = max(score(item) for item in items)
     if best <= 0:
-        return found
-    return [s for s in found if s.score >= share * best]
+        return items
+    return [item for item in items if score(item) >= share * best]
 
 
 def _explanation(raw: dict[str, Any], offer_kind: str) -> dict[str, Any]:

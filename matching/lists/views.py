@@ -19,6 +19,7 @@ from matching.lists import selectors, services
 from matching.lists.explain import explanation_summary
 from matching.models import MatchStatus, RematchJob
 from portal.access import hidden_fields
+from portal.models import PostingStatus
 
 LIST_TITLES: dict[str, Any] = {
     "result": gettext_lazy("推荐成果"),
@@ -75,7 +76,7 @@ def _counterpart_row(row: selectors.ListRow, user: User) -> dict[str, Any]:
     hidden = hidden_fields(user, other) if other is not None else frozenset()
     organization = getattr(other, "organization", None)
     url = ""
-    if other is not None and (other.status == "published" or user.is_bureau_staff):
+    if other is not None and (other.status == PostingStatus.PUBLISHED or user.is_bureau_staff):
         url = _detail_url(row.target_kind, other.pk)
     return {
         "match": row.match,

@@ -124,11 +124,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='indexstate',
-            name='dictionary_digest',
-            field=models.CharField(blank=True, max_length=64, verbose_name='词典版本'),
-        ),
-        migrations.AddField(
-            model_name='indexstate',
             name='epoch',
             field=models.PositiveIntegerField(default=0, verbose_name='索引代'),
         ),
