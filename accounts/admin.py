@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Membership, Organization, User
+from accounts.models import Alliance, AllianceMembership, Membership, Organization, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -30,3 +30,19 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_filter = ["org_type", "is_verified"]
     search_fields = ["name", "credit_code"]
     readonly_fields = ["verified_at", "verified_by", "created_at"]
+
+
+class AllianceMembershipInline(admin.TabularInline):
+    model = AllianceMembership
+    extra = 0
+    autocomplete_fields = ["organization"]
+
+
+@admin.register(Alliance)
+class AllianceAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "region_code", "is_active", "created_at"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name"]
+    filter_horizontal = ["admins"]
+    readonly_fields = ["created_by", "created_at"]
+    inlines = [AllianceMembershipInline]

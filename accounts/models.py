@@ -1,4 +1,4 @@
-"""Users, organisations and memberships (roles)."""
+"""Users, organisations and memberships (roles); alliances of organisations."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import validate_cn_phone, validate_credit_code, validate_region_code
@@ -160,6 +161,92 @@ class Membership(models.Model):
     @property
     def is_staff_role(self) -> bool:
         return self.role in (self.Role.STAFF, self.Role.ADMIN)
+
+
+class Alliance(models.Model):
+    """An industry alliance, league or city sub-platform: a named group of member
+    organisations with its own page and admins. Members may share postings with each
+    other first ("members first") before they become public."""
+
+    class Kind(models.TextChoices):
+        ALLIANCE = "alliance", _("产业技术创新联盟")
+        LEAGUE = "league", _("联合体")
+        SUB_PLATFORM = "sub_platform", _("城市子平台")
+
+    name = models.CharField(
+        _("联盟名称"), max_length=100, unique=True, error_messages={"unique": _("同名联盟已存在。")}
+    )
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices, default=Kind.ALLIANCE)
+    description = models.TextField(_("简介"), max_length=5000, blank=True)
+    region_code = models.CharField(
+        _("所在地区"), max_length=6, validators=[validate_region_code], db_index=True
+    )
+    website = models.URLField(_("网址"), blank=True)
+    admins = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("联盟管理员"),
+        blank=True,
+        related_name="administered_alliances",
+    )
+    members: models.ManyToManyField[Organization, AllianceMembership] = models.ManyToManyField(
+        Organization,
+        verbose_name=_("成员单位"),
+        through="AllianceMembership",
+        related_name="alliances",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("联盟")
+        verbose_name_plural = _("联盟")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def region_name(self) -> str:
+        return region_full_name(self.region_code)
+
+
+class AllianceMembership(models.Model):
+    class Role(models.TextChoices):
+        MEMBER = "member", _("成员单位")
+        LEAD = "lead", _("理事长单位")
+
+    alliance = models.ForeignKey(
+        Alliance, verbose_name=_("联盟"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("成员机构"),
+        on_delete=models.CASCADE,
+        related_name="alliance_memberships",
+    )
+    role = models.CharField(_("成员类型"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateField(_("加入日期"), default=timezone.localdate)
+
+    class Meta:
+        verbose_name = _("联盟成员")
+        verbose_name_plural = _("联盟成员")
+        ordering = ["alliance", "organization__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alliance", "organization"], name="alliance_membership_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} @ {self.alliance}"
 
 
 class Notification(models.Model):

@@ -13,4 +13,5 @@ urlpatterns = [
     path("me/", apis.MeApi.as_view(), name="me"),
     path("", include("portal.register_api_urls")),
     path("", include("matching.api_urls")),
+    path("alliances/", include("portal.alliances.api_urls")),
 ]

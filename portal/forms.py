@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organization
+from accounts.models import Alliance, Organization
 from portal.models import CooperationMode, Expert, IPType, MaturityLevel, Need, Result, TechField
 from portal.reference.regions import region_choices
 
@@ -87,7 +87,42 @@ class PostingForm(BootstrapMixin, forms.ModelForm):
         return {k: v for k, v in self.cleaned_data.items() if k not in skip}
 
 
-class NeedForm(PostingForm):
+class MembersFirstMixin:
+    """The "members first" choice of needs and results: an alliance of the posting's
+    organisation and a number of days (the service checks both, in Chinese)."""
+
+    def _members_first_fields(self, user: Any) -> None:
+        form: Any = self
+        instance = form.instance
+        org = instance.organization if instance.pk else getattr(user, "organization", None)
+        alliances = Alliance.objects.filter(is_active=True)
+        if not (instance.pk is None and user is not None and user.is_bureau_staff):
+            # staff entering for any organisation see every alliance; others their own
+            member_of = Alliance.objects.filter(memberships__organization_id=getattr(org, "pk", 0))
+            alliances = alliances.filter(pk__in=member_of.values("pk"))
+        current = instance.members_first_alliance_id
+        if current is not None:
+            alliances = alliances | Alliance.objects.filter(pk=current)
+        if not alliances.exists():
+            # nothing to choose from: the posting is public on publication
+            del form.fields["members_first_alliance"]
+            del form.fields["members_first_days"]
+            return
+        field = _model_choice_field(form, "members_first_alliance")
+        field.queryset = alliances.distinct().order_by("name")
+        field.empty_label = _("不设置（发布后即公开）")
+        field.error_messages["invalid_choice"] = _("请选择本机构所在的联盟。")
+        field.help_text = _("选择后，发布后的一段时间内仅该联盟成员单位可以看到此信息。")
+        form.fields["members_first_days"] = forms.IntegerField(
+            label=_("成员优先天数"),
+            required=False,
+            help_text=_("1–90 天，自审核通过发布之日起计算，到期后自动公开。"),
+            error_messages={"invalid": _("请输入 1 到 90 之间的整数天数。")},
+            widget=forms.NumberInput(attrs={"min": 1, "max": 90}),
+        )
+
+
+class NeedForm(MembersFirstMixin, PostingForm):
     confidential_fields = forms.MultipleChoiceField(
         label=_("保密字段"),
         choices=Need.CONFIDENTIAL_CHOICES,
@@ -113,20 +148,24 @@ class NeedForm(PostingForm):
             "contact_phone",
             "contact_email",
             "confidential_fields",
+            "members_first_alliance",
+            "members_first_days",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 8}),
             "deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
         _model_choice_field(self, "expected_maturity").queryset = MaturityLevel.objects.filter(
             is_active=True
         )
+        self._members_first_fields(user)
+        self._style()
 
 
-class ResultForm(PostingForm):
+class ResultForm(MembersFirstMixin, PostingForm):
     class Meta:
         model = Result
         fields = [
@@ -146,20 +185,24 @@ class ResultForm(PostingForm):
             "contact_name",
             "contact_phone",
             "contact_email",
+            "members_first_alliance",
+            "members_first_days",
         ]
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 8}),
             "team": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
         ip_types = _model_choice_field(self, "ip_types")
         ip_types.widget = forms.CheckboxSelectMultiple()
         ip_types.queryset = IPType.objects.filter(is_active=True)
         _model_choice_field(self, "maturity").queryset = MaturityLevel.objects.filter(
             is_active=True
         )
+        self._members_first_fields(user)
+        self._style()
 
 
 class ExpertForm(PostingForm):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
+from accounts.models import AllianceMembership
 from portal.models import Expert, Need, PostingStatus, Result, TechField
 
 if TYPE_CHECKING:
@@ -19,8 +21,8 @@ POSTING_MODELS: dict[str, type[Need] | type[Result] | type[Expert]] = {
 KINDS: tuple[str, ...] = tuple(POSTING_MODELS)
 
 _SELECT_RELATED: dict[str, tuple[str, ...]] = {
-    "need": ("organization", "expected_maturity"),
-    "result": ("organization", "maturity"),
+    "need": ("organization", "expected_maturity", "members_first_alliance"),
+    "result": ("organization", "maturity", "members_first_alliance"),
     "expert": ("organization",),
 }
 _PREFETCH: dict[str, tuple[str, ...]] = {
@@ -42,21 +44,54 @@ def _base(kind: str, *, with_attachments: bool = False) -> QuerySet[Any]:
     return model.objects.select_related(*_SELECT_RELATED[kind]).prefetch_related(*prefetch)
 
 
-def _owner_q(kind: str, user: User) -> Q:
-    q = Q(created_by_id=user.pk)
+def _owner_q(kind: str, user: User, prefix: str = "") -> Q:
+    """``prefix`` reaches the posting through a relation ("match__result__")."""
+    q = Q(**{f"{prefix}created_by_id": user.pk})
     org = user.organization
     if org is not None:
-        q |= Q(organization_id=org.pk)
+        q |= Q(**{f"{prefix}organization_id": org.pk})
     if kind == "expert":
-        q |= Q(user_id=user.pk)
+        q |= Q(**{f"{prefix}user_id": user.pk})
     return q
 
 
-def _jurisdiction_q(user: User) -> Q | None:
-    prefix = user.jurisdiction
-    if prefix is None:
+def _jurisdiction_q(user: User, prefix: str = "") -> Q | None:
+    jurisdiction = user.jurisdiction
+    if jurisdiction is None:
         return None
-    return Q(region_code__startswith=prefix) if prefix else Q()
+    return Q(**{f"{prefix}region_code__startswith": jurisdiction}) if jurisdiction else Q()
+
+
+def _members_first_over_q(user: User | None, prefix: str = "") -> Q | None:
+    """Postings no members-first period holds back from this user: none set, its date
+    passed (compared with today in the query, so nothing has to run when it ends), or the
+    user's organisation is a member of the alliance. None: nothing is held back from this
+    user (bureau staff of any region broker every pair, so they see them all)."""
+    org = None
+    if user is not None and _authenticated(user):
+        if user.jurisdiction is not None:
+            return None
+        org = user.organization
+    q = Q(**{f"{prefix}members_first_until__isnull": True})
+    q |= Q(**{f"{prefix}members_first_until__lt": timezone.localdate()})
+    q |= Q(**{f"{prefix}members_first_alliance__isnull": True})
+    if org is not None:
+        alliances = AllianceMembership.objects.filter(organization_id=org.pk)
+        q |= Q(**{f"{prefix}members_first_alliance__in": alliances.values("alliance_id")})
+    return q
+
+
+def members_first_open_q(*, kind: str, user: User | None, prefix: str = "") -> Q:
+    """Postings (of ``kind``, reached through ``prefix``) that no members-first period hides
+    from ``user``: the rule of :func:`posting_list_visible_to`, for lists that show postings
+    of other statuses too (the recommendation lists show closed counterparts with their
+    stage)."""
+    over = _members_first_over_q(user, prefix)
+    if over is None:
+        return Q()
+    if user is not None and _authenticated(user):
+        over |= _owner_q(kind, user, prefix)
+    return over
 
 
 def posting_list_visible_to(
@@ -64,11 +99,18 @@ def posting_list_visible_to(
 ) -> QuerySet[Any]:
     """Published postings for everyone; owners and staff of the region also see the rest.
 
+    A published posting shared "members first" with an alliance is, until its
+    ``members_first_until`` date, only for the members of that alliance, its owners and
+    bureau staff; after that date it is public like any other.
+
     ``with_attachments`` prefetches the attachments too, for lists that show them per row
     (the API); the browser lists do not, so they skip that query.
     """
     qs = _base(kind, with_attachments=with_attachments)
     visible = Q(status=PostingStatus.PUBLISHED)
+    members_first_over = _members_first_over_q(user)
+    if members_first_over is not None:
+        visible &= members_first_over
     if _authenticated(user):
         assert user is not None
         visible |= _owner_q(kind, user)
@@ -93,6 +135,7 @@ def expert_list_visible_to(*, user: User | None) -> QuerySet[Expert]:
 
 
 def posting_list_public(*, kind: str) -> QuerySet[Any]:
+    """Every published posting, members-first ones included: for counts, not for showing."""
     return _base(kind).filter(status=PostingStatus.PUBLISHED)
 
 

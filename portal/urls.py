@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("portal.site_urls")),
     path("", include("portal.register_urls")),
     path("matching/", include("matching.urls")),
+    path("alliances/", include("portal.alliances.urls")),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -30,6 +30,7 @@ from matching.models import FollowUpChannel, Match, Recommendation
 from matching.pairs import followups
 from matching.pairs import selectors as pairs
 from matching.pairs import services as workflow
+from portal.alliances.selectors import alliance_list_visible_to
 
 pytestmark = pytest.mark.django_db
 
@@ -133,12 +134,14 @@ def _pair_with_followups(user: User) -> int | None:
 def _ids(user: User) -> dict[str, int | None]:
     """Objects to put in each collection's ``{id}``."""
     organization = organization_list_visible_to(user=user).order_by("id").first()
+    alliance = alliance_list_visible_to(user=user).order_by("id").first()
     return {
         "needs": _posting_with_a_list(user, "need"),
         "results": _posting_with_a_list(user, "result"),
         "experts": _posting_with_a_list(user, "expert"),
         "matches": _pair_with_followups(user),
         "organizations": organization.pk if organization else None,
+        "alliances": alliance.pk if alliance else None,
     }
 
 

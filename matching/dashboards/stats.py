@@ -77,20 +77,35 @@ def _money(value: Decimal | None) -> float:
     return round(float(value or 0), 2)
 
 
+def pair_outcomes(matches: QuerySet[Match]) -> dict[str, Any]:
+    """Intentions, signed pairs with their contract value (万元) and landed pairs among
+    ``matches`` (the definitions of the module docstring), for any set of pairs."""
+    signed = matches.filter(status__in=SIGNED_OR_LATER)
+    return {
+        "intentions": matches.filter(status__in=INTENTION_OR_LATER).count(),
+        "signed": signed.count(),
+        "contract_value": _money(signed.aggregate(v=Sum("case__contract_amount"))["v"]),
+        "landed": matches.filter(status=S.LANDED).count(),
+    }
+
+
+def pair_stage_counts(matches: QuerySet[Match]) -> list[dict[str, Any]]:
+    """Pairs of ``matches`` per current stage, every stage listed (0 included)."""
+    counts = dict(
+        matches.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n")
+    )
+    return [
+        {"stage": value, "label": str(label), "count": counts.get(value, 0)}
+        for value, label in S.choices
+    ]
+
+
 def stats_totals(*, user: User | None) -> dict[str, Any]:
     matches = matches_counted(user=user)
-    signed = matches.filter(status__in=SIGNED_OR_LATER)
     totals: dict[str, Any] = {
         kind + "s": postings_counted(kind=kind, user=user).count() for kind in KINDS
     }
-    totals.update(
-        {
-            "intentions": matches.filter(status__in=INTENTION_OR_LATER).count(),
-            "signed": signed.count(),
-            "contract_value": _money(signed.aggregate(v=Sum("case__contract_amount"))["v"]),
-            "landed": matches.filter(status=S.LANDED).count(),
-        }
-    )
+    totals.update(pair_outcomes(matches))
     if is_staff_view(user):
         totals["matches"] = matches.count()
         totals["suggested"] = matches.filter(status=S.SUGGESTED).count()
@@ -98,17 +113,7 @@ def stats_totals(*, user: User | None) -> dict[str, Any]:
 
 
 def stats_by_stage(*, user: User | None) -> list[dict[str, Any]]:
-    counts = dict(
-        matches_counted(user=user)
-        .order_by()
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .values_list("status", "n")
-    )
-    return [
-        {"stage": value, "label": str(label), "count": counts.get(value, 0)}
-        for value, label in S.choices
-    ]
+    return pair_stage_counts(matches_counted(user=user))
 
 
 def stats_funnel(*, user: User | None) -> list[dict[str, Any]]:

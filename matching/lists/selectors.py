@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Q
 from django.http import Http404
 
 from accounts.models import User
@@ -12,6 +13,7 @@ from matching.lists.services import MODELS, TARGETS
 from matching.models import Match, MatchStatus, Recommendation, RematchJob
 from portal.access import can_view_all
 from portal.models import Expert, Need, Result
+from portal.selectors import members_first_open_q
 
 # What a posting's owners see of its pairs once staff took them up: the brokered stages,
 # the signed and landed ones included.
@@ -69,6 +71,13 @@ class ListRow:
         return self.match.result if self.match.result_id else self.match.expert
 
 
+def _counterpart_open_q(*, user: User, target: str, via: str = "") -> Q:
+    """Pairs whose ``target`` side no members-first period hides from ``user``: a
+    non-member never meets a posting an alliance's members see first (the engine still
+    scores it, and staff see it). ``via`` reaches the pair ("match__")."""
+    return members_first_open_q(kind=target, user=user, prefix=f"{via}{target}__")
+
+
 def list_rows_for_document(
     *, user: User, kind: str, pk: int, limit: int | None = None
 ) -> dict[str, list[ListRow]]:
@@ -94,6 +103,12 @@ def list_rows_for_document(
         )
         if not user.is_bureau_staff:
             entries = entries.exclude(match__status__in=HIDDEN_FROM_OWNERS)
+            open_rows = Q(pk__in=[])
+            for target in targets:
+                open_rows |= Q(target_kind=target) & _counterpart_open_q(
+                    user=user, target=target, via="match__"
+                )
+            entries = entries.filter(open_rows)
         for entry in entries:
             rows = out.setdefault(entry.target_kind, [])
             if limit is None or len(rows) < limit:
@@ -107,6 +122,7 @@ def list_rows_for_document(
                 status__in=OWNER_STAGES,
                 **{side: pk, f"{target}__isnull": False} if kind == "need" else {side: pk},
             )
+            .filter(_counterpart_open_q(user=user, target=target))
             .select_related("need__organization", "result__organization", "expert__organization")
             .order_by("-score", "id")
         )

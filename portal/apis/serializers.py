@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.models import Alliance
 from portal import access
 from portal.models import CooperationMode, Expert, IPType, MaturityLevel, Need, TechField
 from portal.services.postings import SPECS
@@ -59,6 +60,17 @@ class AttachmentRefSerializer(serializers.Serializer):
         return reverse("registers:attachment-download", args=[obj.pk])
 
 
+class MembersFirstSerializer(serializers.Serializer):
+    """Shared first with one alliance's members, until a date (then public)."""
+
+    alliance = OrganizationRefSerializer(source="members_first_alliance")
+    days = serializers.IntegerField(source="members_first_days")
+    until = serializers.DateField(
+        source="members_first_until", allow_null=True, help_text="发布前为 null（自发布之日起计算）"
+    )
+    active = serializers.BooleanField(source="members_first_active")
+
+
 class PostingOutputSerializer(serializers.Serializer):
     """Common output; fields the viewer may not see come back as null (listed in hidden)."""
 
@@ -82,6 +94,13 @@ class PostingOutputSerializer(serializers.Serializer):
     reject_reason = serializers.CharField()
     attachments = serializers.SerializerMethodField()
     hidden = serializers.SerializerMethodField()
+    members_first = serializers.SerializerMethodField()
+
+    @extend_schema_field(MembersFirstSerializer(allow_null=True))
+    def get_members_first(self, obj: Any) -> dict[str, Any] | None:
+        if obj.members_first_alliance_id is None or obj.members_first_days is None:
+            return None
+        return MembersFirstSerializer(obj).data  # type: ignore[return-value]
 
     @extend_schema_field(AttachmentRefSerializer(many=True))
     def get_attachments(self, obj: Any) -> list[dict[str, Any]]:
@@ -155,7 +174,26 @@ class PostingInputSerializer(serializers.Serializer):
     contact_email = serializers.EmailField(required=False, allow_blank=True)
 
 
-class NeedInputSerializer(PostingInputSerializer):
+class MembersFirstInputMixin(serializers.Serializer):
+    """members_first_alliance + members_first_days (1–90, counted from publication); null
+    clears them. The service checks membership and the range."""
+
+    members_first_alliance = serializers.PrimaryKeyRelatedField(
+        queryset=Alliance.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="联盟 id（本机构须为其成员）；null 表示不设置成员优先",
+        error_messages={"does_not_exist": _("联盟 {pk_value} 不存在。")},
+    )
+    members_first_days = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="仅联盟成员可见的天数，1–90，自发布之日起计算",
+        error_messages={"invalid": _("成员优先天数应为整数。")},
+    )
+
+
+class NeedInputSerializer(MembersFirstInputMixin, PostingInputSerializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=20000)
     budget_min = serializers.DecimalField(
@@ -173,7 +211,7 @@ class NeedInputSerializer(PostingInputSerializer):
     submit = serializers.BooleanField(required=False, default=False, write_only=True)
 
 
-class ResultInputSerializer(PostingInputSerializer):
+class ResultInputSerializer(MembersFirstInputMixin, PostingInputSerializer):
     title = serializers.CharField(max_length=200)
     summary = serializers.CharField(max_length=20000)
     maturity = _code(MaturityLevel, _("成熟度"))

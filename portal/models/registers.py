@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
@@ -69,6 +69,21 @@ class Posting(models.Model):
         db_index=True,
     )
     reject_reason = models.CharField(_("退回原因"), max_length=500, blank=True)
+    # "Members first": while members_first_until >= today, a published posting is open only
+    # to its owners, bureau staff and the members of this alliance; then to everyone.
+    # The owner chooses the days; the date is counted from publication (set on approval).
+    members_first_alliance = models.ForeignKey(
+        "accounts.Alliance",
+        verbose_name=_("成员优先联盟"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    members_first_days = models.PositiveSmallIntegerField(
+        _("成员优先天数"), null=True, blank=True, help_text=_("发布后仅联盟成员可见的天数（1–90）")
+    )
+    members_first_until = models.DateField(_("成员优先截止日期"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("审核人"),
@@ -110,6 +125,22 @@ class Posting(models.Model):
     @property
     def is_public(self) -> bool:
         return self.status == PostingStatus.PUBLISHED
+
+    @property
+    def members_first_active(self) -> bool:
+        """Held back for an alliance's members today (public after members_first_until)."""
+        return (
+            self.members_first_alliance_id is not None
+            and self.members_first_until is not None
+            and self.members_first_until >= timezone.localdate()
+        )
+
+    @property
+    def members_first_public_on(self) -> date | None:
+        """The first day everyone may see it (the day after members_first_until)."""
+        if self.members_first_until is None:
+            return None
+        return self.members_first_until + timedelta(days=1)
 
     @property
     def needs_reconfirm(self) -> bool:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from portal import access
 from portal.models import Expert, Need, PostingStatus, Result
 from portal.search import search_tokens_for
+from portal.services import members_first
 from portal.signals import posting_changed
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ SPECS: dict[str, KindSpec] = {
             "deadline",
             *CONTACT,
             "confidential_fields",
+            *members_first.FIELDS,
         ),
         m2m_fields=("fields", "cooperation_modes"),
         material_fields=("title", "description", "keywords", "fields"),
@@ -87,6 +89,7 @@ SPECS: dict[str, KindSpec] = {
             "team",
             "institution_name",
             *CONTACT,
+            *members_first.FIELDS,
         ),
         m2m_fields=("fields", "cooperation_modes", "ip_types"),
         material_fields=("title", "summary", "keywords", "fields", "team"),
@@ -181,8 +184,14 @@ def _validate(
     m2m: Mapping[str, list[Any]],
     *,
     check_deadline: bool,
+    check_members_first: bool = True,
 ) -> None:
-    """Model validators plus the registers' rules; raises one ValidationError with all fields."""
+    """Model validators plus the registers' rules; raises one ValidationError with all fields.
+
+    ``check_members_first``: the alliance and days are checked when they are set or changed
+    (an unrelated edit after the organisation left the alliance, or after the period ended,
+    is no error).
+    """
     errors: dict[str, list[str]] = {}
     try:
         posting.full_clean(validate_unique=False)
@@ -216,6 +225,10 @@ def _validate(
                 "confidential_fields",
                 _("保密字段只能从“需求描述、预算、企业名称、联系方式”中选择。"),
             )
+    if check_members_first:
+        for field, messages in members_first.members_first_errors(posting).items():
+            for message in messages:
+                _add(errors, field, message)
     if errors:
         raise ValidationError(errors)
 
@@ -338,6 +351,9 @@ def posting_update(*, posting: P, by: User, data: Mapping[str, Any]) -> P:
         posting,
         merged_m2m,
         check_deadline="deadline" in scalars and scalars["deadline"] != before.get("deadline"),
+        check_members_first=any(
+            name in scalars and scalars[name] != before.get(name) for name in members_first.FIELDS
+        ),
     )
     changed = [n for n, v in scalars.items() if v != before[n]]
     changed += [n for n, v in m2m.items() if {o.pk for o in v} != before[n]]
@@ -350,6 +366,8 @@ def posting_update(*, posting: P, by: User, data: Mapping[str, Any]) -> P:
         posting.status = PostingStatus.SUBMITTED
         posting.submitted_at = timezone.now()
         update_fields += ["status", "submitted_at"]
+    if members_first.members_first_schedule(posting):
+        update_fields.append("members_first_until")
     _refresh_search_tokens(spec, posting, merged_m2m["fields"])
     posting.save(update_fields=[*update_fields, "search_tokens", "updated_at"])
     for name, values in m2m.items():
@@ -392,6 +410,8 @@ def posting_approve(*, posting: P, by: User) -> P:
     posting.reconfirm_requested_at = None
     posting.reviewed_by = by
     posting.reject_reason = ""
+    # a members-first period counts from publication
+    members_first.members_first_schedule(posting)
     posting.save(
         update_fields=[
             "status",
@@ -400,6 +420,7 @@ def posting_approve(*, posting: P, by: User) -> P:
             "reconfirm_requested_at",
             "reviewed_by",
             "reject_reason",
+            "members_first_until",
             "updated_at",
         ]
     )

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 
 from matching.lists import services as matching_services
 from portal import demo
+from portal.demo.alliances import seed_alliances
 from portal.demo.registers import seed_registers
 from portal.demo.workflow import seed_workflow
 from portal.reference.sync import reference_data_sync
@@ -20,6 +21,7 @@ class Command(BaseCommand):
         orgs = demo.seed_organizations_and_users()
         with matching_services.matching_deferred():
             created = seed_registers(orgs)
+            seed_alliances(orgs)
         # Suggestions must exist before the demo pipeline picks pairs from them.
         matched = matching_services.rematch_inline()
         moved = seed_workflow(orgs)

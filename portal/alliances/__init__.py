@@ -1,0 +1,1 @@
+"""Alliances and sub-platforms: pages, admin tools and API of accounts.Alliance."""
