@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("portal.register_api_urls")),
     path("", include("matching.api_urls")),
     path("alliances/", include("portal.alliances.api_urls")),
+    path("events/", include("portal.events.api_urls")),
 ]

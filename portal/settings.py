@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "accounts",
     "portal",
     "matching",
+    "portal.events",
 ]
 
 MIDDLEWARE = [
@@ -199,6 +200,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "matching-followup-reminders-daily": {
         "task": "matching.tasks.send_followup_reminders_task",
         "schedule": crontab(hour=8, minute=30),
+    },
+    "events-expire-meeting-requests-every-10-minutes": {
+        "task": "portal.events.tasks.requests_expire_task",
+        "schedule": 600.0,
     },
     "matching-requeue-stale-every-5-minutes": {
         "task": "matching.tasks.requeue_stale_task",
@@ -336,6 +341,8 @@ MATCHING_MAX_DELTA = 1000
 MATCHING_DICTIONARY_CHECK_SECONDS = env.int("MATCHING_DICTIONARY_CHECK_SECONDS", default=30)
 # A pair in an open stage with no activity for this many days is listed under 需跟进.
 MATCH_IDLE_DAYS = env.int("MATCH_IDLE_DAYS", default=30)
+# Seconds the 1:1 meeting scheduler of an event may search (CP-SAT; issue 11).
+EVENTS_SCHEDULE_TIME_LIMIT = env.float("EVENTS_SCHEDULE_TIME_LIMIT", default=20.0)
 # Absolute links in e-mails, e.g. https://portal.example.gov.cn (no trailing slash).
 SITE_URL = env.str("SITE_URL", default="")
 

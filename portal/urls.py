@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("portal.register_urls")),
     path("matching/", include("matching.urls")),
     path("alliances/", include("portal.alliances.urls")),
+    path("events/", include("portal.events.urls")),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

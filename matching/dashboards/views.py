@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from matching.dashboards import stats
-from matching.dashboards.export import stats_tables, tables_to_xlsx
+from matching.dashboards.export import Table, stats_tables, tables_to_xlsx
+from matching.dashboards.sections import programme_tables
 from matching.pairs.views import _staff
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -38,6 +39,10 @@ def _chart_data(figures: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _tables(figures: dict[str, Any], user: Any) -> list[Table]:
+    return stats_tables(figures) + programme_tables(user=user)
+
+
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -49,7 +54,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "figures": figures,
             "totals": figures["totals"],
-            "tables": stats_tables(figures),
+            "tables": _tables(figures, user),
             "chart_data": _chart_data(figures),
             "export_base": reverse("matching:dashboard-export", args=["all"]),
         },
@@ -60,7 +65,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_GET
 def dashboard_export(request: HttpRequest, table: str) -> HttpResponse:
     user = _staff(request)
-    tables = stats_tables(stats.stats_for(user=user))
+    tables = _tables(stats.stats_for(user=user), user)
     if table != "all":
         tables = [t for t in tables if t.key == table]
         if not tables:
@@ -80,7 +85,7 @@ def public_statistics(request: HttpRequest) -> HttpResponse:
         {
             "figures": figures,
             "totals": figures["totals"],
-            "tables": stats_tables(figures),
+            "tables": _tables(figures, None),
             "chart_data": _chart_data(figures),
             "json_url": reverse("api:stats"),
         },

@@ -228,6 +228,11 @@ class MatchTransition(models.Model):
     )
     at = models.DateTimeField(_("时间"), default=timezone.now)
     note = models.CharField(_("备注"), max_length=1000, blank=True)
+    # The programme (meeting, challenge, dispatch round) that made the move, if any: a label
+    # and a link, so the pair's history shows where it came from without pairs importing
+    # the programmes.
+    source = models.CharField(_("来源"), max_length=200, blank=True)
+    source_url = models.CharField(_("来源链接"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("状态变更")

@@ -244,7 +244,14 @@ def _notify_staff(match: Match, *, event: str, template: str, **context: Any) ->
 
 
 def _transition(
-    *, match: Match, user: User | None, role: str, to_status: str, note: str = ""
+    *,
+    match: Match,
+    user: User | None,
+    role: str,
+    to_status: str,
+    note: str = "",
+    source: str = "",
+    source_url: str = "",
 ) -> MatchTransition:
     """Move a locked match along the table and record the move (the only writer of status)."""
     frm = match.status
@@ -274,7 +281,14 @@ def _transition(
         update += ["decided_by", "decided_at"]
     match.save(update_fields=update)
     record = MatchTransition(
-        match=match, from_status=frm, to_status=to_status, by=user, at=now, note=note[:1000]
+        match=match,
+        from_status=frm,
+        to_status=to_status,
+        by=user,
+        at=now,
+        note=note[:1000],
+        source=source[:200],
+        source_url=source_url[:300],
     )
     record.full_clean()
     record.save()

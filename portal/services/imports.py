@@ -128,6 +128,7 @@ class ImportReport:
     kind: str
     total_rows: int = 0
     created: int = 0
+    created_ids: list[int] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -373,9 +374,10 @@ def posting_import(*, kind: str, by: User, name: str, content: bytes) -> ImportR
         return report
     with transaction.atomic():
         for data, organization in parsed:
-            postings.posting_create(
+            posting = postings.posting_create(
                 kind=kind, by=by, data=data, organization=organization, submit=True
             )
+            report.created_ids.append(posting.pk)
     report.created = len(parsed)
     report.seconds = (timezone.now() - started).total_seconds()
     return report

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from matching.lists import services as matching_services
 from portal import demo
 from portal.demo.alliances import seed_alliances
+from portal.demo.events import seed_events
 from portal.demo.registers import seed_registers
 from portal.demo.workflow import seed_workflow
 from portal.reference.sync import reference_data_sync
@@ -25,11 +26,14 @@ class Command(BaseCommand):
         # Suggestions must exist before the demo pipeline picks pairs from them.
         matched = matching_services.rematch_inline()
         moved = seed_workflow(orgs)
+        events = seed_events(orgs)
         self.stdout.write(
             f"机构 {len(orgs)} 个；新建需求 {created['needs']} 条、成果 {created['results']} 条、"
             f"专家 {created['experts']} 位"
         )
-        self.stdout.write(f"已匹配 {matched} 条信息；演示对接流程 {moved} 对")
+        self.stdout.write(
+            f"已匹配 {matched} 条信息；演示对接流程 {moved} 对；新建对接会 {events} 场"
+        )
         self.stdout.write(f"演示账号密码：{settings.DEMO_PASSWORD}")
         for username, display_name, _org, role in demo.DEMO_USERS:
             self.stdout.write(f"  {username:<18} {display_name}  {role}")

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EventsConfig(AppConfig):
+    name = "portal.events"
+    label = "events"
+    verbose_name = _("对接会")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from matching.dashboards import sections
+        from portal.events.dashboard import event_tables
+
+        sections.register(event_tables)
