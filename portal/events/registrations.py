@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.notifications import notify
 from portal import access
-from portal.events.models import Event, Registration, Slot
+from portal.events.models import Event, Registration, Slot, Venue
 from portal.events.services import _lock, _require_manager, can_manage, registration_is_mine
 from portal.models import Expert, Need, PostingStatus, Result
 
@@ -53,6 +53,21 @@ def _check_cap(cap: Any) -> int:
     if not 1 <= value <= 32:
         raise ValidationError({"meeting_cap": [_("最多洽谈场数须在 1 到 32 之间。")]})
     return value
+
+
+def _check_seats(venue: Venue, attendees: int, *, exclude: int | None = None) -> None:
+    """Registrations waiting or approved hold their seats; the venue's capacity is the cap."""
+    taken = (
+        venue.registrations.exclude(
+            status__in=(Registration.Status.CANCELLED, Registration.Status.REJECTED)
+        )
+        .exclude(pk=exclude or 0)
+        .aggregate(n=Sum("attendees"))["n"]
+    )
+    if (taken or 0) + attendees > venue.capacity:
+        raise ValidationError(
+            {"venue": [_("“%(venue)s”名额已满，请选择其他会场或线上参会。") % {"venue": venue}]}
+        )
 
 
 @transaction.atomic
@@ -100,13 +115,7 @@ def registration_create(
         note=note.strip()[:500],
     )
     registration.full_clean(exclude=["event", "organization", "user", "venue"])
-    taken = venue.registrations.exclude(
-        status__in=(Registration.Status.CANCELLED, Registration.Status.REJECTED)
-    ).aggregate(n=Sum("attendees"))["n"]
-    if (taken or 0) + registration.attendees > venue.capacity:
-        raise ValidationError(
-            {"venue": [_("“%(venue)s”名额已满，请选择其他会场或线上参会。") % {"venue": venue}]}
-        )
+    _check_seats(venue, registration.attendees)
     slots = _slots_of(event, slot_ids)
     registration.save()
     registration.needs.set(needs)
@@ -153,6 +162,8 @@ def registration_decide(
         raise ValidationError(_("报名已取消。"))
     if not approve and not reason.strip():
         raise ValidationError({"reason": [_("请填写未通过原因。")]})
+    if approve and registration.status == Registration.Status.REJECTED:
+        _check_seats(registration.venue, registration.attendees, exclude=registration.pk)
     registration.status = Registration.Status.APPROVED if approve else Registration.Status.REJECTED
     registration.reject_reason = "" if approve else reason.strip()[:500]
     registration.decided_by = user

@@ -179,11 +179,21 @@ def _lock_request(request_id: int) -> MeetingRequest:
     return request
 
 
-@transaction.atomic
 def meeting_request_respond(
     *, user: User, request_id: int, accept: bool, reason: str = ""
 ) -> MeetingRequest:
-    """The invited side accepts or declines; after the cut-off the request has expired."""
+    """The invited side accepts or declines; after the cut-off the request has expired
+    (and is marked so, even though the answer is refused)."""
+    try:
+        return _respond(user=user, request_id=request_id, accept=accept, reason=reason)
+    except ValidationError as exc:
+        if getattr(exc, "code", None) == "expired":
+            MeetingRequest.objects.filter(pk=request_id, status=R.PENDING).update(status=R.EXPIRED)
+        raise
+
+
+@transaction.atomic
+def _respond(*, user: User, request_id: int, accept: bool, reason: str) -> MeetingRequest:
     request = _lock_request(request_id)
     if not registration_is_mine(user, request.invitee):
         raise PermissionDenied(_("只有受邀单位可以答复该预约。"))
@@ -193,9 +203,7 @@ def meeting_request_respond(
             code="conflict",
         )
     if timezone.now() > request.event.request_cutoff:
-        request.status = R.EXPIRED
-        request.save(update_fields=["status"])
-        raise ValidationError(_("洽谈预约已截止，该预约已失效。"))
+        raise ValidationError(_("洽谈预约已截止，该预约已失效。"), code="expired")
     request.status = R.ACCEPTED if accept else R.DECLINED
     request.decline_reason = "" if accept else reason.strip()[:500]
     request.responded_at = timezone.now()

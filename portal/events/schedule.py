@@ -222,9 +222,14 @@ def meeting_pin(*, user: User, request_id: int, slot_id: int, venue_id: int, tab
     if slot is None or venue is None:
         raise ValidationError({"slot": [_("请选择本活动的时段和会场。")]})
     _check_pin_target(event, request, slot, venue, int(table))
-    Meeting.objects.filter(slot=slot, venue=venue, table=table, pinned=False).exclude(
-        request=request
-    ).delete()
+    # Solver-placed meetings in the way (that table, or either party at that time) are freed;
+    # the next solve places them elsewhere.
+    parties = [request.requester_id, request.invitee_id]
+    Meeting.objects.filter(slot=slot, pinned=False).filter(
+        Q(venue=venue, table=table)
+        | Q(request__requester_id__in=parties)
+        | Q(request__invitee_id__in=parties)
+    ).exclude(request=request).delete()
     meeting, _created = Meeting.objects.update_or_create(
         request=request, defaults={"slot": slot, "venue": venue, "table": table, "pinned": True}
     )

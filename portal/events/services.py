@@ -115,8 +115,8 @@ def event_create(*, user: User, data: Mapping[str, Any], field_ids: Iterable[int
     event = Event(created_by=user, **{k: data[k] for k in EVENT_FIELDS if k in data})
     if not event.region_code and user.organization is not None:
         event.region_code = user.organization.region_code
+    _check_dates(event)  # first: its messages say which field is wrong, in Chinese
     event.full_clean()
-    _check_dates(event)
     if not can_manage(user, event):
         raise ValidationError({"region_code": [_("主办地区须在您的辖区内。")]})
     event.save()
@@ -134,8 +134,8 @@ def event_update(
     for key in EVENT_FIELDS:
         if key in data:
             setattr(event, key, data[key])
+    _check_dates(event)  # first: its messages say which field is wrong, in Chinese
     event.full_clean()
-    _check_dates(event)
     if not can_manage(user, event):
         raise ValidationError({"region_code": [_("主办地区须在您的辖区内。")]})
     _check_venue_dates(event)
