@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -255,6 +255,9 @@ class EventPostingListApi(PublicEventApi):
         event = _event(request, pk)
         groups = sel.event_postings_visible(event=event, user=_viewer(request))
         rows = [(group, row) for group, members in groups.items() for row in members]
+        prefetch_related_objects(
+            [row for _g, row in rows], "need__organization", "result__organization"
+        )
         ctx = {"request": request, "gate": s.PostingGate(_viewer(request))}
         return _page(self, rows, s.EventPostingSerializer, ctx)
 

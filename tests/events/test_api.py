@@ -20,7 +20,7 @@ from portal.events import api_urls
 from portal.events.models import Meeting, MeetingRequest, Registration, Slot
 from tests.accounts.factories import OrganizationFactory, member
 from tests.events.conftest import World, make_event
-from tests.matching.factories import NeedFactory
+from tests.matching.factories import NeedFactory, ResultFactory
 from tests.portal.import_files import need_rows, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
@@ -600,3 +600,83 @@ def test_no_route_answers_junk_with_a_server_error(
                         (user, response.request["REQUEST_METHOD"], path, response.status_code)
                     )
     assert failures == []
+
+
+# ------------------------------------------------------- service bugs found (reported)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="services.event_create/event_update run event.full_clean() (services.py:118, 137) "
+    "before _check_dates, so the CheckConstraint answers first with a technical "
+    "non-field message instead of end_date: 结束日期不能早于开始日期。",
+)
+def test_end_before_start_is_an_end_date_error(world: World, staff: User) -> None:
+    day_before = (world.event.start_date - dt.timedelta(days=1)).isoformat()
+    response = api(staff).patch(url(world), {"end_date": day_before}, format="json")
+    assert "不能早于" in field_error(response, "end_date")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="requests.meeting_request_respond saves EXPIRED then raises inside its "
+    "@transaction.atomic (requests.py:195-198): the save is rolled back, the request "
+    "stays pending until the next requests_expire run.",
+)
+def test_answering_after_the_cutoff_expires_the_request(
+    world: World, alice: User, dora: User
+) -> None:
+    req = _request(world, alice).json()
+    with time_machine.travel(world.event.request_cutoff + dt.timedelta(minutes=1)):
+        late = post(dora, url(world, f"meeting-requests/{req['id']}/accept/"))
+    assert late.status_code == 400
+    assert MeetingRequest.objects.get().status == "expired"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="schedule._check_pin_target (schedule.py:202-206) only checks pinned meetings: "
+    "pinning into a slot where a party has a solver-placed meeting double-books it.",
+)
+def test_pinning_never_double_books_a_party(
+    world: World, alice: User, dora: User, staff: User
+) -> None:
+    uni = OrganizationFactory(name="丁研究院", org_type="institute", region_code="370100")
+    erin = member("erin", uni, Membership.Role.RESEARCHER)
+    offer = ResultFactory(organization=uni, created_by=erin)
+    third = post(
+        erin, url(world, "registrations/"), {"venue": world.main.pk, "result_ids": [offer.pk]}
+    )
+    post(staff, url(world, f"registrations/{third.json()['id']}/approve/"))
+    first = _scheduled(world, alice, dora, staff)
+    second = post(alice, url(world, "meeting-requests/"), {"invitee": third.json()["id"]}).json()
+    post(erin, url(world, f"meeting-requests/{second['id']}/accept/"))
+    table = 2 if first["table"] == 1 else 1
+    pin = {"slot": first["slot"]["id"], "venue": world.main.pk, "table": table}
+    answer = post(staff, url(world, f"meeting-requests/{second['id']}/pin/"), pin)
+    assert answer.status_code == 400 or Meeting.objects.filter(slot_id=pin["slot"]).count() == 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="registrations.registration_decide approves a rejected registration without the "
+    "venue capacity check registration_create makes: the venue is overbooked.",
+)
+def test_approving_again_respects_the_venue_capacity(
+    world: World, staff: User, charlie: User, bob: User
+) -> None:
+    world.branch.capacity = 1
+    world.branch.save()
+    mine = NeedFactory(organization=charlie.organization, created_by=charlie)
+    first = post(
+        charlie, url(world, "registrations/"), {"venue": world.branch.pk, "need_ids": [mine.pk]}
+    )
+    post(staff, url(world, f"registrations/{first.json()['id']}/reject/"), {"reason": "材料不全"})
+    org = OrganizationFactory(name="戊公司", org_type="enterprise", region_code="370100")
+    eve = member("eve", org, Membership.Role.ENTERPRISE)
+    theirs = NeedFactory(organization=org, created_by=eve)
+    seat = post(
+        eve, url(world, "registrations/"), {"venue": world.branch.pk, "need_ids": [theirs.pk]}
+    )
+    assert seat.status_code == 201
+    field_error(post(staff, url(world, f"registrations/{first.json()['id']}/approve/")), "venue")
