@@ -21,6 +21,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from matching.pairs.selectors import match_list_visible_to
 from portal.events import outcomes, registrations, requests, schedule, selectors, services
 from portal.events.forms_manage import DecideForm, IdsForm, OutcomeForm, PinForm
 from portal.events.models import Event, Meeting, MeetingRequest, Registration
@@ -130,6 +131,10 @@ def schedule_context(
         venues=venues,
         initial={"request": pin} if pin.isdigit() else None,
     )
+    pair_ids = {m.request.match_id for m in meetings if m.request.match_id}
+    visible_pairs = set(
+        match_list_visible_to(user=user).filter(pk__in=pair_ids).values_list("pk", flat=True)
+    )
     return {
         "columns": columns,
         "grid": grid,
@@ -139,6 +144,7 @@ def schedule_context(
         "unplaced": unplaced,
         "pin_form": pin_form,
         "outcome_rows": [(m, OutcomeForm(meeting=m)) for m in meetings],
+        "visible_pairs": visible_pairs,
         "tables_url": tables_url(event),
     }
 

@@ -16,7 +16,7 @@ from accounts.models import Membership, Organization, User
 from matching.models import Match, MatchStatus
 from portal.events import registrations, requests
 from portal.events.models import Event, EventPosting, Meeting, MeetingRequest, Registration, Venue
-from portal.models import Need, PostingStatus, TechField
+from portal.models import Need, PostingStatus, Result, TechField
 from tests.accounts.factories import OrganizationFactory, member
 from tests.events.conftest import World, make_event
 from tests.portal import factories as registers
@@ -343,6 +343,7 @@ def test_solving_fills_the_grid_and_reports_why_the_rest_is_unplaced(
     response = staff_client.post(manage_url(world.event, "schedule/solve/"), follow=True)
 
     assert "排程完成：2 场待排，已排入 1 场，未排入 1 场。" in texts(response)
+    assert f'href="/events/{world.event.pk}/tables/"' in response.content.decode()
     meeting = Meeting.objects.get()
     assert meeting.request == met
     html = response.content.decode()
@@ -464,6 +465,38 @@ def test_a_meeting_without_a_named_pair_asks_for_it(
 
     assert f'<option value="result-{world.result.pk}">' in html
     assert Match.objects.get().status == MatchStatus.CONTACTED
+
+
+def test_an_unplaced_request_pinned_by_hand_gets_an_outcome_and_its_pair(
+    busy_world: tuple[World, MeetingRequest, MeetingRequest], staff_client: Client, staff: User
+) -> None:
+    """Once both sides of the pair are in Qingdao the Jinan staff may not open it, so the
+    page names it without a link (which would 404)."""
+    world, _met, apart = busy_world
+    slot = world.event.slots.order_by("starts_at").first()
+    assert slot is not None
+    staff_client.post(
+        manage_url(world.event, "schedule/pin/"),
+        {"request": apart.pk, "slot": slot.pk, "venue": world.main.pk, "table": 1},
+    )
+    meeting = Meeting.objects.get(request=apart)
+    charlie_need = world.event.registrations.get(organization__name="乙企业有限公司").needs.get()
+
+    with time_machine.travel(world.event.start_date.isoformat() + " 10:00 +0800"):
+        staff_client.force_login(staff)
+        staff_client.post(
+            manage_url(world.event, f"meetings/{meeting.pk}/outcome/"),
+            {"outcome": "intention", "need": charlie_need.pk, "offer": f"result-{world.result.pk}"},
+        )
+        pair = Match.objects.get(need=charlie_need)
+        assert f'href="/matching/pairs/{pair.pk}/"' in page(staff_client, world.event)
+        Need.objects.filter(pk=charlie_need.pk).update(region_code="370200")
+        Result.objects.filter(pk=world.result.pk).update(region_code="370200")
+        html = page(staff_client, world.event)
+
+    assert pair.status == MatchStatus.INTENTION
+    assert f"#{pair.pk}" in html
+    assert f"/matching/pairs/{pair.pk}/" not in html
 
 
 # ------------------------------------------------------------------------------ access
