@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Alliance, User
 from portal.events.models import Event, EventPosting, Meeting, MeetingRequest, Venue
+from portal.events.services import EVENT_FIELDS
 from portal.forms import BootstrapMixin, ImportForm, _field_choices
 from portal.models import TechField
 from portal.reference.regions import region_choices
@@ -126,8 +127,6 @@ class EventForm(BootstrapMixin, forms.Form):
 
     @staticmethod
     def initial_of(event: Event) -> dict[str, Any]:
-        from portal.events.services import EVENT_FIELDS
-
         initial: dict[str, Any] = {name: getattr(event, name) for name in EVENT_FIELDS}
         initial["fields"] = list(event.fields.values_list("pk", flat=True))
         return initial
