@@ -138,9 +138,11 @@ def alliance_stats(*, alliance: Alliance) -> dict[str, Any]:
 
 
 def alliance_events(alliance: Alliance, user: User | None) -> list[Any]:
-    """The alliance's events (matchmaking meetings and the like) this user may see, for the
-    "联盟活动" block of its page. The events app fills this in; until then, none."""
-    return []
+    """The events the alliance hosts (its annual meeting, matchmaking meetings) that this
+    user may see, newest first, for the "联盟活动" block of its page."""
+    from portal.events.selectors import event_list_visible_to
+
+    return list(event_list_visible_to(user=user).filter(alliance=alliance).order_by("-start_date"))
 
 
 def organization_candidates(*, alliance: Alliance, query: str, limit: int = 20) -> list[Any]:

@@ -13,8 +13,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
 from django.utils import timezone
 
-from accounts.models import Organization, User
+from accounts.models import Alliance, Organization, User
 from matching.models import Match, MatchStatus
+from portal.demo.alliances import ALLIANCE_NAME
 from portal.events import outcomes, schedule, services
 from portal.events.models import Event, MeetingRequest, Registration
 from portal.events.requests import request_value
@@ -231,6 +232,8 @@ def _next_event(staff: User, orgs: dict[str, Organization]) -> None:
         "设主会场、淄博分会场和线上洽谈室，支持预约一对一洽谈。",
         status=Event.Status.PUBLISHED,
         published_at=timezone.now(),
+        # the new-materials alliance co-hosts it: it shows on the alliance's page
+        alliance=Alliance.objects.filter(name=ALLIANCE_NAME).first(),
     )
     services.slots_generate(event)
     _venues(
