@@ -106,12 +106,6 @@ def test_the_event_form_shows_the_services_errors_in_chinese(staff_client: Clien
     assert not Event.objects.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services.event_create runs Event.full_clean() (which checks the constraint "
-    "event_dates_ordered) before _check_dates, so the user reads 约束 “event_dates_ordered” "
-    "是无效的 instead of 结束日期不能早于开始日期。",
-)
 def test_an_end_before_the_start_is_explained_in_chinese(staff_client: Client) -> None:
     start = timezone.localdate() + dt.timedelta(days=20)
     data = event_data(end_date=(start - dt.timedelta(days=1)).isoformat())
@@ -119,6 +113,7 @@ def test_an_end_before_the_start_is_explained_in_chinese(staff_client: Client) -
     response = staff_client.post("/events/new/", data)
 
     assert "结束日期不能早于开始日期。" in response.content.decode()
+    assert not Event.objects.exists()
 
 
 def test_staff_edit_the_event_and_its_slots_follow(world: World, staff_client: Client) -> None:
