@@ -309,6 +309,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets whose field name ("kind", "role") other components use for other choices.
+    "ENUM_NAME_OVERRIDES": {
+        "AllianceKindEnum": "accounts.models.Alliance.Kind",
+        "AllianceMemberRoleEnum": "accounts.models.AllianceMembership.Role",
+    },
 }
 
 # --- Registers ------------------------------------------------------------------------------

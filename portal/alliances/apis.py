@@ -66,8 +66,10 @@ class MemberOutputSerializer(serializers.Serializer):
     joined_at = serializers.DateField()
 
 
+@extend_schema_serializer(component_name="AllianceStageCount")
 class _StageSerializer(serializers.Serializer):
-    stage = serializers.ChoiceField(choices=MatchStatus.choices)
+    # the pair stages of /api/matches/ (a plain string: that enum is named there)
+    stage = serializers.CharField(help_text=", ".join(MatchStatus.values))
     # Not Field.label: DRF's metaclass pops declared fields from the class body.
     label = serializers.CharField()  # type: ignore[assignment]
     count = serializers.IntegerField()
