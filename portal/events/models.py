@@ -124,7 +124,9 @@ class Venue(models.Model):
         BRANCH = "branch", _("分会场")
         ONLINE = "online", _("线上会议室")
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="venues")
+    event = models.ForeignKey(
+        Event, verbose_name=_("对接会"), on_delete=models.CASCADE, related_name="venues"
+    )
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
     name = models.CharField(_("名称"), max_length=100)
     address = models.CharField(_("地址"), max_length=200, blank=True)

@@ -221,6 +221,8 @@ def meeting_pin(*, user: User, request_id: int, slot_id: int, venue_id: int, tab
     venue = Venue.objects.filter(pk=venue_id).first()
     if slot is None or venue is None:
         raise ValidationError({"slot": [_("请选择本活动的时段和会场。")]})
+    if Meeting.objects.filter(request=request).exclude(outcome="").exists():
+        raise ValidationError(_("已记录结果的洽谈不能改动。"))
     _check_pin_target(event, request, slot, venue, int(table))
     # Solver-placed meetings in the way (that table, or either party at that time) are freed;
     # the next solve places them elsewhere.

@@ -269,6 +269,8 @@ def venue_save(
     errors: dict[str, list[str]] = {}
     if venue.kind != Venue.Kind.ONLINE and not (venue.address or "").strip():
         errors["address"] = [_("现场会场请填写地址。")]
+    if event.venues.filter(name=venue.name).exclude(pk=venue.pk or 0).exists():
+        errors["name"] = [_("本活动已有名为“%(name)s”的会场。") % {"name": venue.name}]
     if venue.kind == Venue.Kind.MAIN:
         main = event.venues.filter(kind=Venue.Kind.MAIN).exclude(pk=venue.pk).first()
         if main is not None:

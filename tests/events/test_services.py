@@ -214,3 +214,31 @@ def test_the_dashboard_counts_each_event(world: World, alice, dora, staff) -> No
     drafts = make_event(staff, title="筹备中的活动", days_ahead=40)
     assert drafts.status == Event.Status.DRAFT
     assert [r[0] for r in programme_tables(user=None)[0].rows] == [world.event.title]
+
+
+def test_a_held_meeting_cannot_be_moved_and_venue_names_are_unique(
+    world: World, alice, dora, staff
+) -> None:
+    req = _accepted(world, alice, dora)
+    schedule.schedule_solve(user=staff, event=world.event, time_limit=5)
+    meeting = Meeting.objects.get(request=req)
+    Meeting.objects.filter(pk=meeting.pk).update(outcome=Meeting.Outcome.NO_INTEREST)
+    last = world.event.slots.order_by("-starts_at").first()
+    with pytest.raises(ValidationError, match="不能改动"):
+        schedule.meeting_pin(
+            user=staff, request_id=req.pk, slot_id=last.pk, venue_id=world.main.pk, table=1
+        )
+    assert Meeting.objects.get(pk=meeting.pk).slot == meeting.slot
+    with pytest.raises(ValidationError) as err:
+        services.venue_save(
+            user=staff,
+            event=world.event,
+            data={
+                "kind": "branch",
+                "name": "分会场",
+                "address": "别处 3 号",
+                "capacity": 5,
+                "tables": 1,
+            },
+        )
+    assert "已有名为" in err.value.message_dict["name"][0]
