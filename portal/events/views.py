@@ -131,7 +131,10 @@ def _request_rows(mine: Registration, requests: list[MeetingRequest]) -> list[di
 
 
 def _participant_context(
-    request: HttpRequest, event: Event, mine: Registration, request_form: Any
+    request: HttpRequest,
+    event: Event,
+    mine: Registration,
+    request_form: MeetingRequestForm | None,
 ) -> dict[str, Any]:
     """What an approved participant sees: the others with a request form each, the
     requests sent and received, their own meetings."""
@@ -165,7 +168,6 @@ def _participant_context(
         "received": [row for row in rows if not row["sent"]],
         "meetings": meetings,
         "visible_pairs": pair_ids,
-        "respond_form": RespondForm(),
     }
 
 

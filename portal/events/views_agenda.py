@@ -45,6 +45,8 @@ def _agenda_of(request: HttpRequest, pk: int, registration_pk: int) -> tuple[Eve
 def agenda(request: HttpRequest, pk: int, registration_pk: int) -> HttpResponse:
     event, registration = _agenda_of(request, pk, registration_pk)
     meetings = list(selectors.agenda_for(registration=registration))
+    for m in meetings:
+        m.request.event = event  # the same event: can_record_outcome reads it per row
     pairs = visible_match_ids(request.user, {m.request.match_id for m in meetings} - {None})  # type: ignore[arg-type]
     rows = [
         {
