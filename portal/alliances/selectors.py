@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import Alliance, AllianceMembership, Organization
 from matching.dashboards.stats import pair_outcomes, pair_stage_counts
@@ -93,17 +94,23 @@ def is_alliance_member(*, user: User | None, alliance: Alliance) -> bool:
 def alliance_postings(
     *, alliance: Alliance, user: User | None, kind: str, limit: int = POSTINGS_SHOWN
 ) -> list[Any]:
-    """The members' published needs or results this user may see, newest first.
+    """The members' published needs or results this user may see: those still shared
+    members first at the top (for members, the point of the page), then the newest.
 
     Members-first postings of this (or another) alliance come only to those they are open
     to; a need whose enterprise is confidential is left out for those who may not see
     which organisation posted it (listing it here would tell them).
     """
     member_ids = AllianceMembership.objects.filter(alliance=alliance).values("organization_id")
+    members_first_now = Case(
+        When(members_first_until__gte=timezone.localdate(), then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
     qs = (
         selectors.posting_list_visible_to(kind=kind, user=user)
         .filter(status=PostingStatus.PUBLISHED, organization_id__in=member_ids)
-        .order_by("-published_at", "-pk")
+        .order_by(members_first_now.desc(), "-published_at", "-pk")
     )
     shown: list[Any] = []
     # a few more rows than shown, for the confidential ones left out
