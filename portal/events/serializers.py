@@ -266,9 +266,14 @@ class RoadshowOrderInputSerializer(serializers.Serializer):
     order = _ids(help_text="活动发布项目编号，按路演顺序")
 
 
+@extend_schema_field({"type": "string", "format": "binary"})
+class UploadField(serializers.FileField):
+    """A file sent as multipart form data."""
+
+
 class PostingsImportInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=KINDS)
-    file = serializers.FileField(help_text=".xlsx 或 .csv，使用导入模板")
+    file = UploadField(help_text=".xlsx 或 .csv，使用导入模板")
 
 
 class ImportRowErrorSerializer(serializers.Serializer):
