@@ -18,6 +18,7 @@ from accounts.models import User
 from matching.lists import selectors, services
 from matching.lists.explain import explanation_summary
 from matching.models import MatchStatus, RematchJob
+from matching.pairs.selectors import match_list_visible_to
 from portal.access import hidden_fields
 from portal.models import PostingStatus
 
@@ -104,6 +105,17 @@ def recommendations(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         }
         for target in services.TARGETS[kind]
     ]
+    # A pair's stage links to its page only where this user may open it (an institute's
+    # researcher sees its expert profiles' lists, but the pair belongs to the expert).
+    ids = [row["match"].pk for group in groups for row in group["rows"]]
+    openable = set(match_list_visible_to(user=user).filter(pk__in=ids).values_list("pk", flat=True))
+    for group in groups:
+        for row in group["rows"]:
+            row["pair_url"] = (
+                reverse("matching:match-detail", args=[row["match"].pk])
+                if row["match"].pk in openable
+                else ""
+            )
     context = {
         "posting": posting,
         "kind": kind,
