@@ -199,6 +199,8 @@ def registration_cancel(*, user: User, registration: Registration) -> Registrati
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     if not registration_is_mine(user, registration):
         raise PermissionDenied(_("只能取消本单位的报名。"))
+    if timezone.localdate() >= registration.event.start_date:
+        raise ValidationError(_("活动已开始，不能再取消报名。"))
     registration.status = Registration.Status.CANCELLED
     registration.save(update_fields=["status"])
     mine = Q(requester=registration) | Q(invitee=registration)

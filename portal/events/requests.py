@@ -231,6 +231,8 @@ def meeting_request_cancel(*, user: User, request_id: int) -> MeetingRequest:
         raise PermissionDenied(_("只有洽谈双方或工作人员可以取消该预约。"))
     if request.status not in OPEN:
         raise ValidationError(_("该预约已结束，不能取消。"), code="conflict")
+    if timezone.localdate() >= request.event.start_date and not can_manage(user, request.event):
+        raise ValidationError(_("活动已开始，不能再取消预约，请记录洽谈结果。"))
     if Meeting.objects.filter(request=request).exclude(outcome="").exists():
         raise ValidationError(_("该洽谈已记录结果，不能取消。"), code="conflict")
     Meeting.objects.filter(request=request).delete()

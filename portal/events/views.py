@@ -89,7 +89,9 @@ def event_list(request: HttpRequest) -> HttpResponse:
     past = Paginator(
         events.filter(end_date__lt=today).order_by("-start_date", "-id"), PAST_PAGE_SIZE
     ).get_page(request.GET.get("page"))
-    context = {"upcoming": upcoming, "past": past}
+    user = request.user
+    can_create = getattr(user, "is_authenticated", False) and user.jurisdiction is not None  # type: ignore[union-attr]
+    context = {"upcoming": upcoming, "past": past, "can_create": can_create}
     return render(request, "events/event_list.html", context)
 
 

@@ -4,6 +4,7 @@ meet them (the optimiser itself is tested in test_scheduler.py)."""
 from __future__ import annotations
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import Membership
@@ -242,3 +243,16 @@ def test_a_held_meeting_cannot_be_moved_and_venue_names_are_unique(
             },
         )
     assert "已有名为" in err.value.message_dict["name"][0]
+
+
+def test_once_the_event_has_started_participants_cannot_cancel(world: World, alice, dora) -> None:
+    req = _accepted(world, alice, dora)
+    with time_machine.travel(world.event.start_date.isoformat() + " 08:00 +0800"):
+        with pytest.raises(ValidationError, match="活动已开始"):
+            requests.meeting_request_cancel(user=alice, request_id=req.pk)
+        with pytest.raises(ValidationError, match="活动已开始"):
+            registrations.registration_cancel(user=alice, registration=world.alice_reg)
+    req.refresh_from_db()
+    world.alice_reg.refresh_from_db()
+    assert req.status == MeetingRequest.Status.ACCEPTED
+    assert world.alice_reg.status == Registration.Status.APPROVED
