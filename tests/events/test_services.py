@@ -130,7 +130,8 @@ def test_engine_proposes_approved_pairs_first_then_by_score(
     )
     assert requests.meetings_propose(user=staff, event=world.event) == 1
     proposal = MeetingRequest.objects.get()
-    assert proposal.match == approved and proposal.status == MeetingRequest.Status.PROPOSED
+    assert proposal.match == approved
+    assert proposal.status == MeetingRequest.Status.PROPOSED
     assert proposal.invitee == world.alice_reg
     # Idempotent: the two registrations already have an open request.
     assert requests.meetings_propose(user=staff, event=world.event) == 0
