@@ -50,6 +50,13 @@ def _number(**kwargs: Any) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=-MAX_ID, max_value=MAX_ID, **kwargs)
 
 
+def _choice(choices: Any, **kwargs: Any) -> serializers.CharField:
+    """A choice in an output, its values listed in the schema. Each choice set keeps its enum
+    in one component (the input), so the schema's enum names stay unambiguous."""
+    values = "、".join(map(str, choices.values))
+    return serializers.CharField(help_text=f"取值：{values}", **kwargs)
+
+
 def _kind(posting: Any) -> str:
     return {Need: "need", Expert: "expert"}.get(type(posting), "result")
 
@@ -113,6 +120,7 @@ class EventSlotSerializer(serializers.ModelSerializer):
 
 
 class EventVenueSerializer(serializers.ModelSerializer):
+    kind = _choice(Venue.Kind)
     kind_label = serializers.CharField(source="get_kind_display")
     online_url = serializers.CharField(help_text="仅工作人员与已通过审核的参会单位可见，其余为空")
 
@@ -131,6 +139,8 @@ class EventVenueSerializer(serializers.ModelSerializer):
 
 
 class VenueRefSerializer(serializers.ModelSerializer):
+    kind = _choice(Venue.Kind)
+
     class Meta:
         model = Venue
         fields = ("id", "kind", "name")
@@ -138,6 +148,7 @@ class VenueRefSerializer(serializers.ModelSerializer):
 
 class EventOutputSerializer(serializers.ModelSerializer):
     region_name = serializers.CharField()
+    status = _choice(Event.Status)
     alliance = OrganizationRefSerializer(allow_null=True)
     fields = CodeNameSerializer(many=True, source="fields.all")  # type: ignore[assignment]
     status_label = serializers.CharField(source="get_status_display")
@@ -229,7 +240,7 @@ class EventPostingSerializer(serializers.Serializer):
     """One (group, EventPosting) row of the event's list."""
 
     id = serializers.IntegerField(help_text="活动发布项目编号（路演排序、移除用）")
-    kind = serializers.ChoiceField(choices=KINDS)
+    kind = serializers.CharField(help_text="取值：need、result")
     posting_id = serializers.IntegerField()
     title = serializers.CharField()
     group = serializers.CharField(help_text="分组：第一个技术领域")
@@ -309,6 +320,7 @@ class RegistrationOutputSerializer(_Gated, serializers.ModelSerializer):
 
     organization = OrganizationRefSerializer()
     venue = VenueRefSerializer()
+    status = _choice(Registration.Status)
     status_label = serializers.CharField(source="get_status_display")
     needs = serializers.SerializerMethodField()
     results = serializers.SerializerMethodField()
@@ -410,6 +422,7 @@ class _AboutSerializer(_Gated, serializers.ModelSerializer):
 
 
 class MeetingRequestOutputSerializer(_AboutSerializer):
+    status = _choice(MeetingRequest.Status)
     origin_label = serializers.CharField(source="get_origin_display")
     status_label = serializers.CharField(source="get_status_display")
     requester = PartySerializer()
@@ -510,7 +523,7 @@ class SchedulePublishSerializer(serializers.Serializer):
 
 class VenueStatsSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="venue.pk")
-    kind = serializers.ChoiceField(choices=Venue.Kind.choices, source="venue.kind")
+    kind = _choice(Venue.Kind, source="venue.kind")
     name = serializers.CharField(source="venue.name")
     registrants = serializers.IntegerField()
     attendees = serializers.IntegerField()
