@@ -31,6 +31,7 @@ from matching.pairs import followups
 from matching.pairs import selectors as pairs
 from matching.pairs import services as workflow
 from portal.alliances.selectors import alliance_list_visible_to
+from portal.events.selectors import event_list_visible_to
 
 pytestmark = pytest.mark.django_db
 
@@ -135,6 +136,12 @@ def _ids(user: User) -> dict[str, int | None]:
     """Objects to put in each collection's ``{id}``."""
     organization = organization_list_visible_to(user=user).order_by("id").first()
     alliance = alliance_list_visible_to(user=user).order_by("id").first()
+    event = (
+        event_list_visible_to(user=user)
+        .filter(meeting_requests__isnull=False)
+        .order_by("id")
+        .first()
+    )
     return {
         "needs": _posting_with_a_list(user, "need"),
         "results": _posting_with_a_list(user, "result"),
@@ -142,6 +149,7 @@ def _ids(user: User) -> dict[str, int | None]:
         "matches": _pair_with_followups(user),
         "organizations": organization.pk if organization else None,
         "alliances": alliance.pk if alliance else None,
+        "events": event.pk if event else None,
     }
 
 

@@ -291,8 +291,12 @@ def registration_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def registration_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     event = event_for(request, pk)
     mine = _mine_or_404(request, event)
-    registration_services.registration_cancel(user=_member(request), registration=mine)
-    messages.success(request, _("已取消报名，相关洽谈预约和安排已一并取消。"))
+    try:
+        registration_services.registration_cancel(user=_member(request), registration=mine)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("已取消报名，相关洽谈预约和安排已一并取消。"))
     return redirect(_detail_url(event))
 
 
