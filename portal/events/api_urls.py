@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import path
 
 from portal.events import apis
+from portal.events import apis_meetings as meetings
 
 EVENT = "<int:pk>/"
 REQUEST = EVENT + "meeting-requests/<int:req_id>/"
@@ -46,41 +47,49 @@ urlpatterns = [
     # 1:1 meeting requests
     path(
         EVENT + "meeting-requests/",
-        apis.MeetingRequestListApi.as_view(),
+        meetings.MeetingRequestListApi.as_view(),
         name="event-meeting-requests",
     ),
     path(
         EVENT + "meeting-requests/propose/",
-        apis.MeetingProposeApi.as_view(),
+        meetings.MeetingProposeApi.as_view(),
         name="event-meeting-requests-propose",
     ),
     path(
         EVENT + "meeting-requests/accept-proposals/",
-        apis.ProposalsAcceptApi.as_view(),
+        meetings.ProposalsAcceptApi.as_view(),
         name="event-meeting-requests-accept-proposals",
     ),
-    path(REQUEST + "accept/", apis.MeetingRequestAcceptApi.as_view(), name="event-request-accept"),
     path(
-        REQUEST + "decline/", apis.MeetingRequestDeclineApi.as_view(), name="event-request-decline"
+        REQUEST + "accept/", meetings.MeetingRequestAcceptApi.as_view(), name="event-request-accept"
     ),
-    path(REQUEST + "cancel/", apis.MeetingRequestCancelApi.as_view(), name="event-request-cancel"),
-    path(REQUEST + "pin/", apis.MeetingRequestPinApi.as_view(), name="event-request-pin"),
+    path(
+        REQUEST + "decline/",
+        meetings.MeetingRequestDeclineApi.as_view(),
+        name="event-request-decline",
+    ),
+    path(
+        REQUEST + "cancel/", meetings.MeetingRequestCancelApi.as_view(), name="event-request-cancel"
+    ),
+    path(REQUEST + "pin/", meetings.MeetingRequestPinApi.as_view(), name="event-request-pin"),
     # the schedule and the meetings
-    path(EVENT + "schedule/", apis.ScheduleApi.as_view(), name="event-schedule"),
-    path(EVENT + "schedule/solve/", apis.ScheduleSolveApi.as_view(), name="event-schedule-solve"),
+    path(EVENT + "schedule/", meetings.ScheduleApi.as_view(), name="event-schedule"),
+    path(
+        EVENT + "schedule/solve/", meetings.ScheduleSolveApi.as_view(), name="event-schedule-solve"
+    ),
     path(
         EVENT + "schedule/publish/",
-        apis.SchedulePublishApi.as_view(),
+        meetings.SchedulePublishApi.as_view(),
         name="event-schedule-publish",
     ),
     path(
         EVENT + "meetings/<int:mid>/unpin/",
-        apis.MeetingUnpinApi.as_view(),
+        meetings.MeetingUnpinApi.as_view(),
         name="event-meeting-unpin",
     ),
     path(
         EVENT + "meetings/<int:mid>/outcome/",
-        apis.MeetingOutcomeApi.as_view(),
+        meetings.MeetingOutcomeApi.as_view(),
         name="event-meeting-outcome",
     ),
 ]
