@@ -27,7 +27,7 @@ from portal.api import Pagination
 from portal.events import registrations, services
 from portal.events import selectors as sel
 from portal.events import serializers as s
-from portal.events.models import Event, MeetingRequest, Registration
+from portal.events.models import Event, MeetingRequest, Registration, venue_order
 
 # Service error keys → the names of this API's inputs.
 REGISTRATION_FIELDS = {
@@ -214,7 +214,7 @@ class VenueListApi(PublicEventApi):
     @extend_schema(responses=s.EventVenueSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
         event = _event(request, pk)
-        venues = event.venues.order_by("kind", "id")
+        venues = event.venues.order_by(venue_order(), "id")
         return _page(self, venues, s.EventVenueSerializer, _context(request, event))
 
     @extend_schema(request=s.VenueInputSerializer, responses={201: s.EventVenueSerializer})

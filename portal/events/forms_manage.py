@@ -177,6 +177,10 @@ class VenueForm(BootstrapMixin, forms.Form):
 class PostingSearchForm(forms.Form):
     """Which register the "add from the registers" search looks in."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "search_%s")  # one page holds three "kind" fields
+        super().__init__(*args, **kwargs)
+
     kind = forms.ChoiceField(
         label=_("类别"),
         required=False,
@@ -225,6 +229,10 @@ class RoadshowForm(forms.Form):
 
 
 class EventImportForm(ImportForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "import_%s")
+        super().__init__(*args, **kwargs)
+
     kind = forms.ChoiceField(
         label=_("导入类别"), choices=[("need", _("技术需求")), ("result", _("科技成果"))]
     )

@@ -115,6 +115,17 @@ class Event(models.Model):
         return timezone.localdate() > self.end_date
 
 
+def venue_order(prefix: str = "") -> models.Case:
+    """主会场, then 分会场, then online rooms (the stored values sort otherwise)."""
+    field = f"{prefix}kind"
+    return models.Case(
+        models.When(**{field: "main"}, then=0),
+        models.When(**{field: "branch"}, then=1),
+        default=2,
+        output_field=models.IntegerField(),
+    )
+
+
 class Venue(models.Model):
     """主会场 / 分会场 with an address, or an online room; ``tables`` seat one 1:1 meeting
     each per slot (for an online venue: parallel meeting rooms)."""
@@ -141,7 +152,7 @@ class Venue(models.Model):
     class Meta:
         verbose_name = _("会场")
         verbose_name_plural = _("会场")
-        ordering = ["event", "kind", "id"]
+        ordering = ["event", venue_order(), "id"]
         constraints = [
             models.UniqueConstraint(fields=["event", "name"], name="venue_unique_name"),
             models.UniqueConstraint(
@@ -150,7 +161,8 @@ class Venue(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.name}"
+        kind = str(self.get_kind_display())
+        return self.name if self.name == kind else f"{kind} · {self.name}"
 
     @property
     def is_online(self) -> bool:

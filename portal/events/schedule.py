@@ -27,6 +27,7 @@ from portal.events.models import (
     ScheduleRun,
     Slot,
     Venue,
+    venue_order,
 )
 from portal.events.requests import R, _lock_request, requests_expire
 from portal.events.services import _require_manager
@@ -68,7 +69,7 @@ def build_problem(
     """The event's accepted requests as a scheduling problem; requests that cannot enter
     it (no venue in common and no online room) are returned apart."""
     slots = list(event.slots.order_by("starts_at").values_list("pk", flat=True))
-    venues = list(event.venues.order_by("kind", "pk"))
+    venues = list(event.venues.order_by(venue_order(), "pk"))
     online = next((v for v in venues if v.is_online), None)
     tables = [
         scheduler.Table(id=_table_id(v.pk, n), pool=str(v.pk))

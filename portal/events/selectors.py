@@ -24,6 +24,7 @@ from portal.events.models import (
     Registration,
     ScheduleRun,
     Slot,
+    venue_order,
 )
 from portal.events.services import can_manage
 
@@ -170,7 +171,7 @@ def table_agenda(*, event: Event) -> list[dict[str, Any]]:
         .select_related(
             "slot", "venue", "request__requester__organization", "request__invitee__organization"
         )
-        .order_by("venue__kind", "venue_id", "table", "slot__starts_at")
+        .order_by(venue_order("venue__"), "venue_id", "table", "slot__starts_at")
     )
     tables: OrderedDict[tuple[int, int], dict[str, Any]] = OrderedDict()
     for meeting in meetings:
@@ -206,7 +207,7 @@ def event_stats(*, event: Event) -> dict[str, Any]:
                 "registrations__attendees",
                 filter=Q(registrations__status=Registration.Status.APPROVED),
             ),
-        ).order_by("kind", "id")
+        ).order_by(venue_order(), "id")
     )
     requests = event.meeting_requests.exclude(status=MeetingRequest.Status.PROPOSED)
     meetings = Meeting.objects.filter(request__event=event)

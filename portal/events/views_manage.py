@@ -32,7 +32,7 @@ from portal.events.forms_manage import (
     RoadshowForm,
     VenueForm,
 )
-from portal.events.models import Event, EventPosting, MeetingRequest, Venue
+from portal.events.models import Event, EventPosting, MeetingRequest, Venue, venue_order
 from portal.events.views_schedule import (
     act,
     form_error_text,
@@ -172,7 +172,7 @@ def _dashboard(request: AuthenticatedHttpRequest, event: Event, **forms: Any) ->
     context = {
         "event": event,
         "cancel_form": CancelForm(),
-        "venues": event.venues.order_by("kind", "pk"),
+        "venues": event.venues.order_by(venue_order(), "pk"),
         "venue_form": VenueForm(),
         "posting_rows": _posting_rows(event, user),
         "import_form": EventImportForm(),

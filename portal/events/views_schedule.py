@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from matching.pairs.selectors import match_list_visible_to
 from portal.events import outcomes, registrations, requests, schedule, selectors, services
 from portal.events.forms_manage import DecideForm, IdsForm, OutcomeForm, PinForm
-from portal.events.models import Event, Meeting, MeetingRequest, Registration
+from portal.events.models import Event, Meeting, MeetingRequest, Registration, venue_order
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -93,7 +93,7 @@ def schedule_context(
 ) -> dict[str, Any]:
     """The grid (slots by day × venue tables), the last run's report, the pin form and
     the outcome forms."""
-    venues = list(event.venues.order_by("kind", "pk"))
+    venues = list(event.venues.order_by(venue_order(), "pk"))
     columns = [(venue, n) for venue in venues for n in range(1, venue.tables + 1)]
     sides = ("needs", "results", "experts")
     meetings = list(
