@@ -31,6 +31,19 @@ from portal.events.services import can_manage
 POSITIVE = (Meeting.Outcome.FOLLOW_UP, Meeting.Outcome.INTENTION, Meeting.Outcome.SIGNED)
 
 
+# What a meeting row shows: its place and time, both parties, the pair it is about.
+MEETING_RELATED = (
+    "slot",
+    "venue",
+    "request__requester__organization",
+    "request__invitee__organization",
+    "request__need",
+    "request__result",
+    "request__expert",
+    "request__match",
+)
+
+
 def _authenticated(user: Any) -> bool:
     return user is not None and bool(getattr(user, "is_authenticated", False))
 
@@ -127,16 +140,7 @@ def request_list_for(*, event: Event, user: User | None) -> QuerySet[MeetingRequ
 
 
 def meeting_list_for(*, event: Event, user: User | None) -> QuerySet[Meeting]:
-    qs = Meeting.objects.filter(request__event=event).select_related(
-        "slot",
-        "venue",
-        "request__requester__organization",
-        "request__invitee__organization",
-        "request__need",
-        "request__result",
-        "request__expert",
-        "request__match",
-    )
+    qs = Meeting.objects.filter(request__event=event).select_related(*MEETING_RELATED)
     if can_manage(user, event):
         return qs
     mine = my_registration(event=event, user=user)
@@ -151,15 +155,7 @@ def agenda_for(*, registration: Registration) -> QuerySet[Meeting]:
         Meeting.objects.filter(
             Q(request__requester=registration) | Q(request__invitee=registration)
         )
-        .select_related(
-            "slot",
-            "venue",
-            "request__requester__organization",
-            "request__invitee__organization",
-            "request__need",
-            "request__result",
-            "request__expert",
-        )
+        .select_related(*MEETING_RELATED)
         .order_by("slot__starts_at", "venue_id", "table")
     )
 
