@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("matching.api_urls")),
     path("alliances/", include("portal.alliances.api_urls")),
     path("events/", include("portal.events.api_urls")),
+    path("challenges/", include("portal.challenges.api_urls")),
 ]

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "portal",
     "matching",
     "portal.events",
+    "portal.challenges",
 ]
 
 MIDDLEWARE = [
