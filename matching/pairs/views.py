@@ -34,6 +34,7 @@ from matching.pairs.forms import (
     RejectForm,
     RespondForm,
 )
+from matching.pairs.todo import programme_todos
 from portal.form_errors import form_add_service_errors
 from portal.models import Expert, Need, PostingStatus, Result
 
@@ -391,7 +392,11 @@ def due_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "matching/due_list.html",
-        {"matches": matches, "idle_limit": followups.idle_days()},
+        {
+            "matches": matches,
+            "idle_limit": followups.idle_days(),
+            "programme_todos": programme_todos(user=user),
+        },
     )
 
 

@@ -10,6 +10,9 @@ class ChallengesConfig(AppConfig):
 
     def ready(self) -> None:
         from matching.dashboards import sections
+        from matching.pairs import todo
         from portal.challenges.dashboard import programme_tables
+        from portal.challenges.todo import challenge_todos
 
         sections.register(programme_tables)
+        todo.register(challenge_todos)
