@@ -22,7 +22,7 @@ run: $(STAMP)
 	$(PY) manage.py seed_demo
 	@echo ""
 	@echo "  产学研对接平台: http://$(HOST):$(PORT)/"
-	@echo "  演示账号 (密码 $${DEMO_PASSWORD:-duijie-demo}): demo_enterprise demo_researcher demo_expert demo_staff demo_admin"
+	@echo "  演示账号 (密码 $${DEMO_PASSWORD:-duijie-demo}): demo_enterprise demo_researcher demo_expert demo_staff demo_admin demo_reviewer"
 	@echo ""
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

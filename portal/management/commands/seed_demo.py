@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from matching.lists import services as matching_services
 from portal import demo
 from portal.demo.alliances import seed_alliances
+from portal.demo.challenges import seed_challenges
 from portal.demo.events import seed_events
 from portal.demo.registers import seed_registers
 from portal.demo.workflow import seed_workflow
@@ -27,12 +28,14 @@ class Command(BaseCommand):
         matched = matching_services.rematch_inline()
         moved = seed_workflow(orgs)
         events = seed_events(orgs)
+        programmes = seed_challenges(orgs)
         self.stdout.write(
             f"机构 {len(orgs)} 个；新建需求 {created['needs']} 条、成果 {created['results']} 条、"
             f"专家 {created['experts']} 位"
         )
         self.stdout.write(
-            f"已匹配 {matched} 条信息；演示对接流程 {moved} 对；新建对接会 {events} 场"
+            f"已匹配 {matched} 条信息；演示对接流程 {moved} 对；新建对接会 {events} 场、"
+            f"揭榜挂帅与大赛 {programmes} 项"
         )
         self.stdout.write(f"演示账号密码：{settings.DEMO_PASSWORD}")
         for username, display_name, _org, role in demo.DEMO_USERS:
