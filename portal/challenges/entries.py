@@ -18,7 +18,8 @@ from accounts.models import Organization, User
 from accounts.notifications import notify
 from portal import access
 from portal.challenges.models import Entry, Member, Programme
-from portal.models import Expert, PostingStatus, Result
+from portal.models import Attachment, Expert, PostingStatus, Result
+from portal.services.attachments import attachment_store
 
 E = Entry.Status
 ENTRY_FIELDS = ("title", "proposal", "budget")
@@ -280,3 +281,17 @@ def entry_withdraw(*, user: User, entry_id: int) -> Entry:
     entry.status = E.WITHDRAWN
     entry.save(update_fields=["status", "updated_at"])
     return entry
+
+
+@transaction.atomic
+def entry_attach(*, user: User, entry_id: int, upload: Any) -> Attachment:
+    """The lead attaches a document (proposal, budget, qualification) until the deadline;
+    checked by content like every upload."""
+    entry = _lock_entry(entry_id)
+    if not is_lead(user, entry):
+        raise PermissionDenied(_("只有牵头单位可以上传揭榜材料。"))
+    if entry.status not in (E.DRAFT, E.CONFIRMING, E.SUBMITTED) or timezone.now() > _deadline(
+        entry
+    ):
+        raise ValidationError(_("已过截止时间或方案已进入评审，不能再上传材料。"))
+    return attachment_store(owner=entry, by=user, upload=upload)

@@ -85,6 +85,13 @@ def attachment_add(*, posting: Any, by: User, upload: UploadedFile) -> Attachmen
     """Store an upload for a posting after checking its size and content type."""
     if not access.can_write(by, posting):
         raise PermissionDenied(_("您没有权限为此信息上传附件。"))
+    return attachment_store(owner=posting, by=by, upload=upload)
+
+
+def attachment_store(*, owner: Any, by: User, upload: UploadedFile) -> Attachment:
+    """Check an upload's size and content (by its bytes, not its name) and store it for
+    ``owner`` under a random name. The caller has checked that ``by`` may write to it."""
+    posting = owner
     size = upload.size or 0
     if size > settings.ATTACHMENT_MAX_BYTES:
         limit = settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)

@@ -194,3 +194,20 @@ def test_the_award_becomes_a_pair_at_negotiating_with_milestones(
         )
     pair.refresh_from_db()
     assert pair.status == MatchStatus.SIGNED
+
+
+def test_the_lead_attaches_documents_checked_by_content(list_world, dora, erin) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from portal.services.attachments import attachment_bytes_for_tests
+
+    entry = _consortium(list_world, dora, erin)
+    pdf = SimpleUploadedFile("方案.pdf", attachment_bytes_for_tests("pdf"))
+    stored = entries.entry_attach(user=dora, entry_id=entry.pk, upload=pdf)
+    assert stored.owner == entry
+    assert stored.mime_type == "application/pdf"
+    fake = SimpleUploadedFile("方案.pdf", b"MZ\x90\x00 not a pdf at all")
+    with pytest.raises(ValidationError):
+        entries.entry_attach(user=dora, entry_id=entry.pk, upload=fake)
+    with pytest.raises(PermissionDenied):
+        entries.entry_attach(user=erin, entry_id=entry.pk, upload=pdf)
