@@ -143,7 +143,8 @@ class RegistrationForm(AvailabilityForm):
         venue = self.fields["venue"]
         assert isinstance(venue, forms.TypedChoiceField)
         venue.choices = [("", _("请选择会场"))] + [
-            (v.pk, f"{v}（{_('容纳')} {v.capacity} {_('人')}）") for v in event.venues.all()
+            (v.pk, _("%(venue)s（容纳 %(n)s 人）") % {"venue": v, "n": v.capacity})
+            for v in event.venues.all()
         ]
         for kind, name in (("need", "needs"), ("result", "results"), ("expert", "experts")):
             field = self.fields[name]

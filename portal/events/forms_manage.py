@@ -276,7 +276,9 @@ class PinForm(BootstrapMixin, forms.Form):
         choices = {
             "request": [(r.pk, self.request_label(r)) for r in requests],
             "slot": [(s.pk, str(s)) for s in slots],
-            "venue": [(v.pk, f"{v}（{v.tables} 桌）") for v in venues],
+            "venue": [
+                (v.pk, _("%(venue)s（%(n)s 桌）") % {"venue": v, "n": v.tables}) for v in venues
+            ],
         }
         for name, options in choices.items():
             field = self.fields[name]
@@ -288,7 +290,8 @@ class PinForm(BootstrapMixin, forms.Form):
     def request_label(request: MeetingRequest) -> str:
         meeting = getattr(request, "meeting", None)
         where = (
-            f"{meeting.slot} {meeting.venue.name} {meeting.table}号桌"
+            _("%(slot)s %(venue)s %(n)s号桌")
+            % {"slot": meeting.slot, "venue": meeting.venue.name, "n": meeting.table}
             if meeting is not None
             else str(_("未排入"))
         )

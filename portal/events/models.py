@@ -456,7 +456,11 @@ class Meeting(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.slot} {self.venue.name} {self.table}号桌"
+        return _("%(slot)s %(venue)s %(n)s号桌") % {
+            "slot": self.slot,
+            "venue": self.venue.name,
+            "n": self.table,
+        }
 
     @property
     def is_positive(self) -> bool:
