@@ -32,6 +32,7 @@ from matching.pairs import selectors as pairs
 from matching.pairs import services as workflow
 from portal.alliances.selectors import alliance_list_visible_to
 from portal.events.selectors import event_list_visible_to
+from tests.challenges.test_api import schema_programme
 
 pytestmark = pytest.mark.django_db
 
@@ -142,6 +143,12 @@ def _ids(user: User) -> dict[str, int | None]:
         .order_by("id")
         .first()
     )
+    # a finished challenge list whose programme, stage and entry share one id (every {…} of a
+    # path is filled with the same number), with a review, an objection and a milestone
+    demo = {
+        u.username: u for u in User.objects.filter(username__in=["demo_staff", "demo_enterprise"])
+    }
+    programme = schema_programme(staff=demo["demo_staff"], bidder=demo["demo_enterprise"])
     return {
         "needs": _posting_with_a_list(user, "need"),
         "results": _posting_with_a_list(user, "result"),
@@ -150,6 +157,7 @@ def _ids(user: User) -> dict[str, int | None]:
         "organizations": organization.pk if organization else None,
         "alliances": alliance.pk if alliance else None,
         "events": event.pk if event else None,
+        "challenges": programme,
     }
 
 
