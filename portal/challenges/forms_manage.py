@@ -148,11 +148,13 @@ class ProgrammeForm(BootstrapMixin, forms.Form):
                 label=_("评审指标"),
                 required=False,
                 max_length=2000,
-                widget=forms.Textarea(attrs={"rows": 4, "placeholder": "创新性:40\n团队:30"}),
+                widget=forms.Textarea(attrs={"rows": 4}),
             )
             for part in ("name", "top_n", "score", "criteria"):
                 field = self.fields[f"stage_{n}_{part}"]
                 field.widget.attrs["aria-label"] = f"{field.label}（{n}）"
+        example = _("例如：\n创新性:40\n商业模式:30\n团队:30")
+        self.fields["stage_1_criteria"].widget.attrs["placeholder"] = str(example)
         self._style()
 
     def basic_fields(self) -> list[forms.BoundField]:

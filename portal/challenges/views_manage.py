@@ -245,10 +245,12 @@ def challenge_manage(request: AuthenticatedHttpRequest, pk: int, cid: int) -> Ht
                 "reviews": reviews.reviews_visible_to(user=user, entry=entry),
             }
         )
+    groups = _recommendations(user, challenge)
     context = {
         "programme": programme,
         "challenge": challenge,
-        "groups": _recommendations(user, challenge),
+        "groups": groups,
+        "invitable": any(row["invitable"] for group in groups for row in group["rows"]),
         "bids": bids,
         "stats": selectors.challenge_stats(challenge=challenge),
     }

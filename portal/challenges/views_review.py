@@ -168,7 +168,10 @@ def review_context(programme: Programme, user: User, challenges: list[Challenge]
     )
     deciding = programme.status in (P.OPEN, P.REVIEWING)
     stages = []
-    for stage in programme.stages.prefetch_related("criteria"):
+    all_stages = list(programme.stages.prefetch_related("criteria"))
+    # A competition reviews one stage at a time: the first one not closed.
+    current = next((s for s in all_stages if s.status != Stage.Status.CLOSED), None)
+    for stage in all_stages:
         assigned = list(
             stage.reviewers.select_related("user", "expert", "challenge").order_by("pk")
         )
@@ -183,9 +186,7 @@ def review_context(programme: Programme, user: User, challenges: list[Challenge]
                     "challenge": None,
                     "reviewers": assigned,
                     "rows": _rows(user, stage, mine),
-                    "close_form": StageCloseForm(stage=stage)
-                    if stage.status != Stage.Status.CLOSED
-                    else None,
+                    "close_form": StageCloseForm(stage=stage) if stage == current else None,
                 }
             )
         else:
@@ -207,6 +208,7 @@ def review_context(programme: Programme, user: User, challenges: list[Challenge]
         stages.append(
             {
                 "stage": stage,
+                "current": stage == current,
                 "criteria": list(stage.criteria.all()),
                 "reviewer_form": ReviewerForm(
                     stage=stage, staff=staff, experts=experts, challenges=challenges

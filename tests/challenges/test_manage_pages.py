@@ -13,13 +13,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Membership, User
-from matching.models import MatchStatus
+from accounts.models import Membership, Notification, User
+from matching.models import MatchStatus, PairKind
 from portal.challenges import awards, entries, reviews, services
 from portal.challenges.models import Entry, Milestone, Programme
 from portal.models import Need, PostingStatus, TechField
 from tests.accounts.factories import OrganizationFactory, member
 from tests.challenges.conftest import ListWorld, programme_data
+from tests.matching.factories import ExpertFactory, MatchFactory, listed
 
 pytestmark = pytest.mark.django_db
 
@@ -146,6 +147,11 @@ def test_a_challenge_from_a_need_takes_its_title_and_a_missing_target_is_shown(
     programme = services.programme_create(
         user=staff, kind="challenge_list", data=programme_data(title="第二批榜单")
     )
+    manage = reverse("challenges:manage", args=[programme.pk])
+    found = staff_client.get(manage, {"need_q": "高盐废水"})
+    assert need in found.context["need_results"]
+    chosen = staff_client.get(manage, {"need": need.pk})
+    assert chosen.context["challenge_form"]["need"].value() == need.pk
     url = reverse("challenges:manage-challenge-add", args=[programme.pk])
     response = staff_client.post(url, {"need": need.pk, "duration_months": "12"})
     assert response.status_code == 200
@@ -153,6 +159,34 @@ def test_a_challenge_from_a_need_takes_its_title_and_a_missing_target_is_shown(
     staff_client.post(url, {"need": need.pk, "targets": "成本降低 30%", "duration_months": "12"})
     challenge = programme.challenges.get()
     assert (challenge.need_id, challenge.title) == (need.pk, need.title)
+
+
+def test_the_challenge_page_invites_the_recommended_results_and_experts(
+    staff_client: Client, list_world: ListWorld, dora: User, erin: User
+) -> None:
+    need = list_world.challenge.need
+    listed(MatchFactory(need=need, result=list_world.result, score=0.8))
+    expert = ExpertFactory(organization=erin.organization, user=erin, name="丁专家")
+    listed(MatchFactory(kind=PairKind.NEED_EXPERT, need=need, result=None, expert=expert))
+    url = reverse(
+        "challenges:manage-challenge", args=[list_world.programme.pk, list_world.challenge.pk]
+    )
+    body = staff_client.get(url).content.decode()
+    assert "催化臭氧氧化" in body
+    assert "丁专家" in body
+    assert f'name="result_ids" value="{list_world.result.pk}"' in body
+    invite = reverse(
+        "challenges:manage-challenge-invite",
+        args=[list_world.programme.pk, list_world.challenge.pk],
+    )
+    nothing = staff_client.post(invite, {}, follow=True)
+    assert "请先勾选" in _messages(nothing)
+    response = staff_client.post(
+        invite, {"result_ids": [list_world.result.pk], "expert_ids": [expert.pk]}, follow=True
+    )
+    assert "已发出 2 份揭榜邀请" in _messages(response)
+    told = Notification.objects.filter(event_key__startswith="challenge:")
+    assert set(told.values_list("user__username", flat=True)) == {"dora", "erin"}
 
 
 def _bid(world: ListWorld, dora: User, erin: User) -> Entry:
@@ -314,3 +348,56 @@ def test_only_staff_of_the_region_manage(
     assert other.post(publish).status_code == 404
     assert Programme.objects.get(pk=draft.pk).status == Programme.Status.DRAFT
     assert Client().get(manage).status_code == 302  # to the login page
+
+
+def test_a_competition_stage_is_closed_on_the_page_and_a_winner_followed_up(
+    staff: User, staff_client: Client, judge: User
+) -> None:
+    competition = services.programme_create(
+        user=staff,
+        kind="competition",
+        data=programme_data(title="第十届创新创业大赛"),
+        groups=["初创组"],
+        stages=[{"name": "决赛", "cut_top_n": 1, "criteria": [{"name": "综合", "weight": 100}]}],
+    )
+    services.programme_publish(user=staff, programme=competition)
+    group = competition.groups.get()
+    for n in range(2):
+        org = OrganizationFactory(name=f"参赛企业{n}", region_code="370100")
+        founder = member(f"founder{n}", org, Membership.Role.ENTERPRISE)
+        entries.entry_submit(
+            user=founder,
+            programme=competition,
+            group_id=group.pk,
+            data={"title": f"项目{n}", "proposal": "商业计划书"},
+        )
+    stage = competition.stages.get()
+    expert = ExpertFactory(organization=judge.organization, user=judge, name="评审专家")
+    staff_client.post(
+        reverse("challenges:manage-reviewer-assign", args=[competition.pk, stage.pk]),
+        {"expert": expert.pk},
+    )
+    assert stage.reviewers.get().challenge is None
+    close = reverse("challenges:manage-stage-close", args=[competition.pk, stage.pk])
+    with time_machine.travel(competition.entry_deadline + dt.timedelta(hours=1), tick=False):
+        staff_client.force_login(staff)
+        first = Entry.objects.get(title="项目0")
+        criterion = stage.criteria.get()
+        reviews.review_submit(user=judge, entry_id=first.pk, scores={str(criterion.pk): 88})
+        refused = staff_client.post(close, {"reason": "按得分排序"}, follow=True)
+        assert "1 份评审意见未提交" in _messages(refused)
+        staff_client.post(close, {"reason": "按得分排序", "override_reason": "项目1 弃赛"})
+        stage.refresh_from_db()
+        assert stage.status == "closed"
+        first.refresh_from_db()
+        assert (first.status, first.rank) == (Entry.Status.SELECTED, 1)
+        due = timezone.localdate() + dt.timedelta(days=90)
+        staff_client.post(
+            reverse("challenges:manage-follow-up", args=[competition.pk, first.pk]),
+            {"due": due.isoformat()},
+        )
+        first.refresh_from_db()
+        assert (first.follow_up, first.follow_up_due) == (True, due)
+        page = staff_client.get(reverse("challenges:manage", args=[competition.pk]))
+        assert page.context["winners"][0]["entry"] == first
+        assert "88.00" in page.content.decode()
