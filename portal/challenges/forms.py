@@ -157,6 +157,10 @@ class EntryForm(ServiceErrorsMixin, forms.Form):
                 label=_("参与人员"), required=False, max_length=300, widget=TEXT
             )
             self.fields[f"m{i}_share"] = _decimal(_("经费占比(%)"), min=0, max=100)
+            for name in ("organization", "duty", "people", "share"):
+                field = self.fields.get(f"m{i}_{name}")
+                if field is not None:  # the cells have no label of their own
+                    field.widget.attrs["aria-label"] = f"{field.label}（{i + 1}）"
         if not self.is_bound and "m0_share" not in self.initial:
             self.initial["m0_share"] = 100
 
@@ -185,17 +189,27 @@ class EntryForm(ServiceErrorsMixin, forms.Form):
         return initial
 
     def rows(self) -> list[dict[str, Any]]:
-        """The consortium rows for the template: bound fields per row."""
-        return [
-            {
-                "index": i,
-                "organization": self[f"m{i}_organization"] if i else None,
-                "duty": self[f"m{i}_duty"],
-                "people": self[f"m{i}_people"],
-                "share": self[f"m{i}_share"],
-            }
-            for i in range(CONSORTIUM_ROWS)
-        ]
+        """The consortium rows for the template: bound fields per row; from the third row
+        on, an empty row is a spare one (folded away)."""
+        rows = []
+        for i in range(CONSORTIUM_ROWS):
+            names = [f"m{i}_{k}" for k in ("organization", "duty", "people", "share")]
+            bound = {name: self[name] for name in names if name in self.fields}
+            filled = any(f.value() not in (None, "") or f.errors for f in bound.values())
+            rows.append(
+                {
+                    "index": i,
+                    "organization": bound.get(names[0]),
+                    "duty": bound[names[1]],
+                    "people": bound[names[2]],
+                    "share": bound[names[3]],
+                    "spare": i >= 2 and not filled,
+                }
+            )
+        return rows
+
+    def spare_rows(self) -> bool:
+        return any(row["spare"] for row in self.rows())
 
     def clean_offer(self) -> tuple[str, int] | None:
         value = self.cleaned_data.get("offer") or ""
@@ -295,6 +309,16 @@ class MilestoneForm(ServiceErrorsMixin, forms.Form):
             raise ValidationError(exc.messages) from None
         upload.seek(0)
         return upload
+
+
+class AttachmentForm(ServiceErrorsMixin, forms.Form):
+    """A document the lead attaches to its bid (checked by content by the service)."""
+
+    attachment = forms.FileField(
+        label=_("上传材料"),
+        help_text=_("技术方案、预算书、资质证明等：PDF、图片或 Office 文件。"),
+        widget=forms.ClearableFileInput(attrs={"class": "form-control"}),
+    )
 
 
 class ReviewForm(forms.Form):

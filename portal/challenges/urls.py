@@ -26,6 +26,12 @@ urlpatterns = [
     path(f"{ENTRY}confirm/", views_entries.entry_confirm, name="entry-confirm"),
     path(f"{ENTRY}withdraw/", views_entries.entry_withdraw, name="entry-withdraw"),
     path(f"{ENTRY}review/", views_reviewer.review, name="review"),
+    path(f"{ENTRY}attachments/", views_entries.attachment_add, name="attachment-add"),
+    path(
+        f"{ENTRY}attachments/<int:aid>/",
+        views_entries.attachment_download,
+        name="attachment-download",
+    ),
     path(
         f"{ENTRY}milestones/<int:mid>/",
         views_entries.milestone_complete,

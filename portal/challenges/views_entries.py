@@ -14,20 +14,23 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.challenges import awards, selectors
 from portal.challenges import entries as entry_services
-from portal.challenges.forms import EntryForm, MilestoneForm
+from portal.challenges.forms import AttachmentForm, EntryForm, MilestoneForm
 from portal.challenges.models import Entry, Member, Milestone, Reviewer
 from portal.challenges.services import can_manage
 from portal.challenges.views import entry_deadline, present
+from portal.models import Attachment
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -77,11 +80,20 @@ def assignment_for(user: Any, entry: Entry) -> Reviewer | None:
     )
 
 
+def attachments_of(entry: Entry) -> list[Attachment]:
+    return list(
+        Attachment.objects.filter(
+            content_type=ContentType.objects.get_for_model(Entry), object_id=entry.pk
+        ).order_by("created_at", "id")
+    )
+
+
 def _entry_context(
     request: HttpRequest,
     entry: Entry,
     *,
     milestone_form: MilestoneForm | None = None,
+    attachment_form: AttachmentForm | None = None,
 ) -> dict[str, Any]:
     user = _user(request)
     manages = can_manage(user, entry.programme)
@@ -100,11 +112,17 @@ def _entry_context(
                 forms[milestone.pk] = milestone_form
             elif milestone.done_at is None:
                 forms[milestone.pk] = MilestoneForm(milestone=milestone)
+    can_edit = lead and entry.status in EDITABLE and timezone.now() <= entry_deadline(entry)
+    insider = manages or entrant or assignment is not None
+    if attachment_form is None and can_edit:
+        attachment_form = AttachmentForm()
     return {
         "entry": entry,
         "programme": entry.programme,
         "members": members,
-        "insider": manages or entrant or assignment is not None,
+        "insider": insider,
+        "attachments": attachments_of(entry) if insider else [],
+        "attachment_form": attachment_form,
         "entrant": entrant,
         "is_lead": lead,
         "can_manage": manages,
@@ -112,7 +130,7 @@ def _entry_context(
         "can_confirm": mine is not None
         and mine.confirmed_at is None
         and entry.status == E.CONFIRMING,
-        "can_edit": lead and entry.status in EDITABLE and timezone.now() <= entry_deadline(entry),
+        "can_edit": can_edit,
         "can_withdraw": lead and entry.status in WITHDRAWABLE,
         "deadline": entry_deadline(entry),
         "milestone_rows": [(m, forms.get(m.pk)) for m in milestones],
@@ -265,13 +283,55 @@ def milestone_document(request: AuthenticatedHttpRequest, eid: int, mid: int) ->
     milestone = get_object_or_404(Milestone, pk=mid, entry=entry)
     if not milestone.document:
         raise Http404
+    return _file(milestone.document, milestone.document.name.rsplit("/", 1)[-1])
+
+
+@login_required
+@require_POST
+def attachment_add(request: AuthenticatedHttpRequest, eid: int) -> HttpResponse:
+    """The lead attaches a document to its bid until the deadline."""
+    entry = entry_for(request, eid)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            stored = entry_services.entry_attach(
+                user=request.user, entry_id=entry.pk, upload=form.cleaned_data["attachment"]
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("已上传“%(name)s”。") % {"name": stored.original_name})
+            return redirect(reverse("challenges:entry", args=[entry.pk]) + "#attachments")
+    context = _entry_context(request, entry, attachment_form=form)
+    return render(request, "challenges/entry_detail.html", context)
+
+
+@login_required
+@require_GET
+def attachment_download(request: AuthenticatedHttpRequest, eid: int, aid: int) -> FileResponse:
+    """A bid's document, for its units, its reviewers and the managing staff only."""
+    entry = entry_for(request, eid)
+    user = request.user
+    if not (
+        entry_services.is_entrant(user, entry)
+        or can_manage(user, entry.programme)
+        or assignment_for(user, entry) is not None
+    ):
+        raise Http404
+    attachment = next((a for a in attachments_of(entry) if a.pk == aid), None)
+    if attachment is None:
+        raise Http404
+    return _file(attachment.file, attachment.original_name, attachment.mime_type)
+
+
+def _file(field: Any, name: str, content_type: str | None = None) -> FileResponse:
     try:
-        handle = milestone.document.open("rb")
+        handle = field.open("rb")
     except OSError:
         raise Http404 from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=milestone.document.name.rsplit("/", 1)[-1]
-    )
+    response = FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

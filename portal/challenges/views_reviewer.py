@@ -26,7 +26,7 @@ from portal.challenges import reviews, selectors
 from portal.challenges.forms import ConflictForm, ReviewForm
 from portal.challenges.models import Conflict, Entry, Review, Reviewer, Stage
 from portal.challenges.services import can_manage
-from portal.challenges.views_entries import assignment_for, entry_for
+from portal.challenges.views_entries import assignment_for, attachments_of, entry_for
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -161,6 +161,7 @@ def _review_context(
         "entry": entry,
         "programme": entry.programme,
         "members": list(entry.members.all()),
+        "attachments": attachments_of(entry),
         "stage": stage,
         "criteria": criteria,
         "assignment": assignment,

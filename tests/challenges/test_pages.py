@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import Membership, User
 from portal.challenges import awards, entries, reviews, services
 from portal.challenges.models import Entry, Milestone, Objection, Programme, Review
+from portal.models import Attachment
 from portal.services.attachments import attachment_bytes_for_tests
 from tests.accounts.factories import OrganizationFactory, member
 from tests.challenges.conftest import ListWorld, programme_data
@@ -187,6 +188,27 @@ def test_the_lead_edits_and_withdraws_its_bid(list_world, dora, erin) -> None:
     lead.post(entry_url(entry, "entry-withdraw"))
     entry.refresh_from_db()
     assert entry.status == Entry.Status.WITHDRAWN
+
+
+def test_the_lead_attaches_documents_its_units_and_reviewers_read(
+    list_world, dora, erin, charlie, staff, judge
+) -> None:
+    entry = confirmed_bid(list_world, dora, erin)
+    lead = login(dora)
+    url = reverse("challenges:attachment-add", args=[entry.pk])
+    fake = SimpleUploadedFile("预算.pdf", b"not a pdf")
+    assert "不支持的文件类型" in lead.post(url, {"attachment": fake}).content.decode()
+    pdf = SimpleUploadedFile("预算.pdf", attachment_bytes_for_tests("pdf"))
+    lead.post(url, {"attachment": pdf})
+    page = login(erin).get(entry_url(entry)).content.decode()
+    assert "预算.pdf" in page
+    assert 'class="attachment-form"' not in page  # only the lead uploads
+    attachment = Attachment.objects.get()
+    download = reverse("challenges:attachment-download", args=[entry.pk, attachment.pk])
+    assert login(erin).get(download).status_code == 200
+    assert login(charlie).get(download).status_code == 404
+    assign(list_world, staff, judge)
+    assert login(judge).get(download).status_code == 200
 
 
 def test_a_competition_is_entered_on_its_page_with_a_group(staff) -> None:
