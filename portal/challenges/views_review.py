@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -390,7 +389,7 @@ def milestone_complete(
 ) -> HttpResponse:
     programme = managed_programme(request, pk)
     milestone = get_object_or_404(
-        Milestone.objects.filter(Q(entry__programme=programme)), pk=milestone_pk
+        Milestone.objects.filter(entry__programme=programme), pk=milestone_pk
     )
     form = MilestoneForm(request.POST, milestone_pk=milestone.pk)
 
