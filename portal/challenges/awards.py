@@ -27,6 +27,7 @@ from portal.challenges.entries import is_lead
 from portal.challenges.models import Entry, Milestone, Objection, Programme, Stage
 from portal.challenges.services import can_manage, lock, require_manager
 from portal.challenges.workdays import add_working_days
+from portal.services.attachments import upload_check
 
 E = Entry.Status
 P = Programme.Status
@@ -222,6 +223,7 @@ def milestone_complete(
     milestone.note = note.strip()[:5000]
     milestone.done_by = user
     if document is not None:
+        upload_check(document)
         milestone.document = document
     milestone.save()
     return milestone

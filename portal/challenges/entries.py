@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -129,6 +130,12 @@ def _offer(
     return None, None
 
 
+def _shape(members: list[Member]) -> set[tuple[Any, ...]]:
+    """What partners confirm: who is in the consortium, in which role, doing what, with
+    whom and with which share."""
+    return {(m.organization_id, m.role, m.duty, m.people, m.budget_share) for m in members}
+
+
 def _notify_members(entry: Entry) -> None:
     for member in entry.members.filter(role=Member.Role.MEMBER).select_related("organization"):
         for person in User.objects.filter(memberships__organization=member.organization):
@@ -138,7 +145,7 @@ def _notify_members(entry: Entry) -> None:
                 subject=_("请确认联合体：%(title)s") % {"title": entry.title},
                 body=_("“%(lead)s”牵头揭榜，将贵单位列为联合单位（经费占比 %(share)s%%）。")
                 % {"lead": entry.lead, "share": member.budget_share},
-                url=entry.programme.get_absolute_url(),
+                url=reverse("challenges:entry", args=[entry.pk]),
             )
 
 
@@ -172,6 +179,13 @@ def entry_submit(
         group = programme.groups.filter(pk=group_id or 0).first()
         if group is None:
             raise ValidationError({"group": [_("请选择参赛组别。")]})
+    live = Entry.objects.filter(programme=programme, lead=org, challenge=challenge).exclude(
+        status=E.WITHDRAWN
+    )
+    if live.exists():
+        raise ValidationError(
+            _("贵单位已揭榜（参赛），请修改已有方案，或撤回后重新提交。"), code="conflict"
+        )
     rows = _members(org, members)
     result, expert = _offer(user, rows, result_id, expert_id)
     if challenge is not None and result is None and expert is None:
@@ -233,9 +247,16 @@ def entry_update(
     for key in ENTRY_FIELDS:
         if key in data:
             setattr(entry, key, data[key])
-    if members is not None:
-        rows = _members(entry.lead, members)
+    current = list(entry.members.select_related("organization"))
+    rows = _members(entry.lead, members) if members is not None else current
+    if not (result_id or expert_id):  # the offer stays unless another is named
+        result_id, expert_id = entry.result_id, entry.expert_id
+    if result_id or expert_id or members is not None:
         entry.result, entry.expert = _offer(user, rows, result_id, expert_id)
+    if entry.challenge_id and entry.result is None and entry.expert is None:
+        raise ValidationError({"result": [_("请选择依托的科技成果或负责专家。")]})
+    changed = members is not None and _shape(rows) != _shape(current)
+    if changed:
         entry.members.all().delete()
         for member in rows:
             member.entry = entry
@@ -245,7 +266,7 @@ def entry_update(
         entry.status = E.CONFIRMING if len(rows) > 1 else E.SUBMITTED
     entry.full_clean(exclude=["programme", "challenge", "group", "lead", "submitted_by", "stage"])
     entry.save()
-    if members is not None and entry.status == E.CONFIRMING:
+    if changed and entry.status == E.CONFIRMING:
         _notify_members(entry)
     return entry
 

@@ -202,6 +202,7 @@ def reviews_visible_to(*, user: User, entry: Entry) -> list[Review]:
     qs = entry.reviews.filter(submitted_at__isnull=False).select_related("reviewer__user")
     if can_manage(user, entry.programme):
         return list(qs)
+    qs = qs.filter(reviewer__stage=entry.stage)  # each round is blind on its own
     mine = qs.filter(reviewer__user=user)
     if not mine.exists():
         return []
@@ -304,6 +305,12 @@ def stage_close(
         raise ValidationError(_("揭榜挂帅榜单请逐题评定。"))
     if stage.status == Stage.Status.CLOSED:
         raise ValidationError(_("该阶段已结束。"), code="conflict")
+    earlier = programme.stages.filter(order__lt=stage.order).exclude(status=Stage.Status.CLOSED)
+    if earlier.exists():
+        raise ValidationError(
+            _("请先结束“%(stage)s”。") % {"stage": earlier.order_by("order").first().name},  # type: ignore[union-attr]
+            code="conflict",
+        )
     if timezone.now() <= programme.entry_deadline:
         raise ValidationError(_("报名截止前不能结束评审阶段。"))
     entries = [e for e in _stage_entries(stage, None) if e.counts]

@@ -184,6 +184,8 @@ def programme_publish(*, user: User, programme: Programme) -> Programme:
     programme.status = Programme.Status.OPEN
     programme.published_at = timezone.now()
     programme.save(update_fields=["status", "published_at", "updated_at"])
+    # The first round is the one entries are reviewed in.
+    programme.stages.filter(order=1).update(status=Stage.Status.REVIEWING)
     return programme
 
 

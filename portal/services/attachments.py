@@ -88,10 +88,9 @@ def attachment_add(*, posting: Any, by: User, upload: UploadedFile) -> Attachmen
     return attachment_store(owner=posting, by=by, upload=upload)
 
 
-def attachment_store(*, owner: Any, by: User, upload: UploadedFile) -> Attachment:
-    """Check an upload's size and content (by its bytes, not its name) and store it for
-    ``owner`` under a random name. The caller has checked that ``by`` may write to it."""
-    posting = owner
+def upload_check(upload: UploadedFile) -> tuple[str, str, int]:
+    """Refuse an upload that is too large, empty or not of an allowed type by its bytes;
+    give it a random stored name (the original is returned, for display only)."""
     size = upload.size or 0
     if size > settings.ATTACHMENT_MAX_BYTES:
         limit = settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)
@@ -102,16 +101,24 @@ def attachment_store(*, owner: Any, by: User, upload: UploadedFile) -> Attachmen
     upload.seek(0)
     head = upload.read(8192)
     mime = detect_mime_type(name=name, head=head, stream=upload)
+    upload.seek(0)
+    ext = PurePath(name).suffix.lower()
+    # A random stored name: the original one is kept for display only, never used on disk.
+    upload.name = f"{uuid.uuid4().hex}{ext}"
+    return name, mime, size
+
+
+def attachment_store(*, owner: Any, by: User, upload: UploadedFile) -> Attachment:
+    """Check an upload's size and content (by its bytes, not its name) and store it for
+    ``owner`` under a random name. The caller has checked that ``by`` may write to it."""
+    posting = owner
+    name, mime, size = upload_check(upload)
     content_type = ContentType.objects.get_for_model(type(posting))
     if (
         Attachment.objects.filter(content_type=content_type, object_id=posting.pk).count()
         >= MAX_ATTACHMENTS_PER_POSTING
     ):
         raise ValidationError({"attachment": [_("每条信息最多上传 20 个附件。")]})
-    upload.seek(0)
-    ext = PurePath(name).suffix.lower()
-    # A random stored name: the original one is kept for display only, never used on disk.
-    upload.name = f"{uuid.uuid4().hex}{ext}"
     attachment = Attachment(
         content_type=content_type,
         object_id=posting.pk,

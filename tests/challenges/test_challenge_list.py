@@ -211,3 +211,34 @@ def test_the_lead_attaches_documents_checked_by_content(list_world, dora, erin) 
         entries.entry_attach(user=dora, entry_id=entry.pk, upload=fake)
     with pytest.raises(PermissionDenied):
         entries.entry_attach(user=erin, entry_id=entry.pk, upload=pdf)
+
+
+def test_one_live_bid_per_unit_and_an_unchanged_consortium_stays_confirmed(
+    list_world, dora, erin
+) -> None:
+    entry = _consortium(list_world, dora, erin)
+    entries.member_confirm(user=erin, entry_id=entry.pk)
+    with pytest.raises(ValidationError, match="已揭榜"):
+        _consortium(list_world, dora, erin)
+    same = [
+        {"organization": dora.organization.pk, "role": "lead", "budget_share": "70.00"},
+        {"organization": erin.organization.pk, "role": "member", "budget_share": 30},
+    ]
+    entries.entry_update(
+        user=dora,
+        entry_id=entry.pk,
+        data={"title": "修改后的方案"},
+        members=same,
+        result_id=list_world.result.pk,
+    )
+    entry.refresh_from_db()
+    assert entry.status == Entry.Status.SUBMITTED
+    changed = [{**same[0], "budget_share": 60}, {**same[1], "budget_share": 40}]
+    entries.entry_update(
+        user=dora, entry_id=entry.pk, data={}, members=changed, result_id=list_world.result.pk
+    )
+    entry.refresh_from_db()
+    assert entry.status == Entry.Status.CONFIRMING
+    entries.entry_update(user=dora, entry_id=entry.pk, data={}, members=changed)
+    entry.refresh_from_db()
+    assert entry.result == list_world.result  # the offer stays unless another is named

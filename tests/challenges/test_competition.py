@@ -94,3 +94,24 @@ def test_a_competition_runs_through_three_stages_per_group(staff) -> None:
 
 def entries_index(firms, entry) -> int:  # type: ignore[no-untyped-def]
     return next(i for i, (e, _o) in enumerate(firms) if e.pk == entry.pk)
+
+
+def test_stages_close_in_order(staff) -> None:
+    competition = services.programme_create(
+        user=staff,
+        kind="competition",
+        data=programme_data(title="分阶段大赛"),
+        groups=["初创组"],
+        stages=STAGES[:2],
+    )
+    services.programme_publish(user=staff, programme=competition)
+    first, second = list(competition.stages.order_by("order"))
+    assert first.status == "reviewing"
+    later = competition.entry_deadline + dt.timedelta(hours=1)
+    with (
+        time_machine.travel(later, tick=False),
+        pytest.raises(ValidationError, match="请先结束“初赛”"),
+    ):
+        reviews.stage_close(user=staff, stage=second, override_reason="提前结束")
+    second.refresh_from_db()
+    assert second.status == "pending"
