@@ -338,6 +338,7 @@ class WinnerForm(forms.Form):
         _choices(
             self.fields["entry"],
             [
+                ("", _("请选择")),  # nothing preselected: a winner is chosen, never defaulted
                 *((str(e.pk), f"{e.title}（{e.lead}）") for e in entries),
                 (self.NONE, _("不产生揭榜方")),
             ],
