@@ -38,7 +38,12 @@ STATUS = OpenApiParameter("status", str, description="按状态筛选")
 KIND = OpenApiParameter("kind", str, description="按类型筛选：challenge_list、competition")
 # Service error keys → the names of this API's inputs.
 PROGRAMME_FIELDS = {"criteria": "stages"}
-CHALLENGE_FIELDS = {"fields": "field_ids", "description": "problem", "budget_max": "funding"}
+CHALLENGE_FIELDS = {
+    "need": "need_id",
+    "fields": "field_ids",
+    "description": "problem",
+    "budget_max": "funding",
+}
 
 
 def _viewer(request: Request) -> User | None:
@@ -196,7 +201,7 @@ class ChallengeListApi(PublicChallengeApi):
     def post(self, request: Request, pk: int) -> Response:
         programme = _programme(request, pk)
         data = dict(_valid(s.ChallengeInputSerializer, request))
-        need, fields = data.pop("need", None), data.pop("field_ids", [])
+        need, fields = data.pop("need_id", None), data.pop("field_ids", [])
         with _named(CHALLENGE_FIELDS):
             challenge = services.challenge_add(
                 user=_actor(request),

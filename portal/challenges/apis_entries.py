@@ -82,7 +82,7 @@ class EntryListApi(PublicChallengeApi):
 
 class EntryDetailApi(PublicChallengeApi):
     """GET: one entry the user may see; PATCH: the lead edits it until the deadline (a
-    changed consortium confirms again; result and expert apply with the members)."""
+    changed consortium confirms again)."""
 
     @extend_schema(responses=se.EntryOutputSerializer)
     def get(self, request: Request, pk: int, eid: int) -> Response:

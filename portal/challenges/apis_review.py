@@ -21,6 +21,7 @@ from portal.challenges.apis import (
     ChallengeApi,
     _actor,
     _context,
+    _named,
     _out,
     _page,
     _programme,
@@ -181,7 +182,8 @@ class MilestoneListApi(ChallengeApi):
 )
 class MilestoneCompleteApi(ChallengeApi):
     """Record a milestone as done (the lead unit or staff), with an optional document
-    (multipart form data) or as JSON without one."""
+    (multipart form data; PDF, image or Office file, checked by its content) or as JSON
+    without one."""
 
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
@@ -189,6 +191,7 @@ class MilestoneCompleteApi(ChallengeApi):
         programme = _programme(request, pk)
         milestone = get_object_or_404(_milestones(request, programme), pk=mid)
         data: dict[str, Any] = dict(_valid(se.MilestoneCompleteInputSerializer, request))
-        awards.milestone_complete(user=_actor(request), milestone_id=milestone.pk, **data)
+        with _named({"attachment": "document"}):
+            awards.milestone_complete(user=_actor(request), milestone_id=milestone.pk, **data)
         rows = _milestones(request, programme)
         return Response(_out(request, rows, mid, se.MilestoneOutputSerializer))

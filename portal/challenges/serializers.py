@@ -133,7 +133,7 @@ class ChallengeInputSerializer(serializers.Serializer):
     """A challenge from a published need (its title, problem and budget are the defaults),
     or written here in the given technology fields (it then enters the need register)."""
 
-    need = id_field(required=False, allow_null=True, help_text="来源需求编号（已发布）")
+    need_id = id_field(required=False, allow_null=True, help_text="来源需求编号（已发布）")
     title = serializers.CharField(max_length=200, required=False)
     problem = serializers.CharField(max_length=10000, required=False)
     targets = serializers.CharField(max_length=5000, required=False)

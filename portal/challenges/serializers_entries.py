@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -40,7 +38,6 @@ from portal.challenges.serializers import (
 )
 from portal.challenges.services import can_manage
 from portal.events.serializers import ExpertRefSerializer, PostingRefSerializer, UploadField
-from portal.services.attachments import detect_mime_type
 
 
 def _ref(obj: Any, name: str = "name") -> dict[str, Any] | None:
@@ -184,7 +181,7 @@ class EntryUpdateInputSerializer(serializers.Serializer):
         many=True,
         required=False,
         max_length=50,
-        help_text="联合体（含牵头单位，经费占比合计 100）；不填为本单位独立揭榜",
+        help_text="联合体（含牵头单位，经费占比合计 100）；不填则不变",
     )
     result = id_field(required=False, allow_null=True, help_text="依托成果编号")
     expert = id_field(required=False, allow_null=True, help_text="负责专家编号")
@@ -195,6 +192,12 @@ class EntryInputSerializer(EntryUpdateInputSerializer):
     group = id_field(required=False, allow_null=True, help_text="组别编号（大赛）")
     title = serializers.CharField(max_length=200)
     proposal = serializers.CharField(max_length=20000)
+    members = MemberInputSerializer(  # type: ignore[call-arg]
+        many=True,
+        required=False,
+        max_length=50,
+        help_text="联合体（含牵头单位，经费占比合计 100）；不填为本单位独立揭榜",
+    )
 
 
 class SignInputSerializer(serializers.Serializer):
@@ -367,7 +370,10 @@ class MilestoneOutputSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_document(self, milestone: Milestone) -> str | None:
-        return milestone.document.url if milestone.document else None
+        """The page that serves it to the entry's units and staff only (never /media/)."""
+        if not milestone.document:
+            return None
+        return reverse("challenges:milestone-document", args=[milestone.entry_id, milestone.pk])
 
 
 class MilestoneCompleteInputSerializer(serializers.Serializer):
@@ -376,18 +382,3 @@ class MilestoneCompleteInputSerializer(serializers.Serializer):
     document = UploadField(
         required=False, allow_null=True, help_text="材料（PDF、图片或 Office 文件）"
     )
-
-    def validate_document(self, upload: Any) -> Any:
-        """The same size and content checks as a posting's attachments."""
-        if not upload:
-            return None
-        if (upload.size or 0) > settings.ATTACHMENT_MAX_BYTES:
-            limit = settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)
-            raise serializers.ValidationError(_("文件不能超过 %(mb)s MB。") % {"mb": limit})
-        upload.seek(0)
-        try:
-            detect_mime_type(name=upload.name or "", head=upload.read(8192), stream=upload)
-        except ValidationError as exc:
-            raise serializers.ValidationError(exc.messages) from None
-        upload.seek(0)
-        return upload

@@ -232,6 +232,12 @@ def test_a_challenge_from_publication_to_a_pair_with_milestones(
         assert P[charlie].body("milestones/")["count"] == 0
         task_book = f"milestones/{milestones[0]['id']}/complete/"
         assert P[erin].post(task_book, {"done_at": "2020-01-01", "note": "已签"}).status_code == 403
+        fake = SimpleUploadedFile("任务书.pdf", b"not a pdf at all")
+        today = timezone.localdate().isoformat()
+        refused = P[dora].post(
+            task_book, {"done_at": today, "note": "任务书已签订", "document": fake}, "multipart"
+        )
+        assert "不支持的文件类型" in field_error(refused, "document")
         pdf = SimpleUploadedFile(
             "任务书.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
         )
@@ -241,7 +247,15 @@ def test_a_challenge_from_publication_to_a_pair_with_milestones(
             format="multipart",
         )
         assert done.status_code == 200, done.content
-        assert done.json()["document"].endswith(".pdf")
+        document = done.json()["document"]
+        assert (
+            document
+            == f"/challenges/entries/{entry['id']}/milestones/{milestones[0]['id']}/document/"
+        )
+        for user, code in ((dora, 200), (charlie, 404)):
+            browser = APIClient()
+            browser.force_login(user)
+            assert browser.get(document).status_code == code
         signed = P[staff].post(f"entries/{entry['id']}/sign/", {"contract_amount": "500"})
         assert signed.status_code == 200, signed.content
         assert S.client.get(f"/api/matches/{pair['id']}/").json()["status"] == "signed"
@@ -382,69 +396,64 @@ def test_bad_bids(list_world: ListWorld, dora: User, erin: User, charlie: User) 
     assert not Entry.objects.exists()
 
 
-def test_bad_reviews_selections_and_objections(
+def test_bad_reviewers_and_conflicts(
+    list_world: ListWorld, dora: User, erin: User, staff: User, judge: User
+) -> None:
+    _confirmed(list_world, dora, erin)
+    S, J = As(staff, list_world.programme), As(judge)
+    org = erin.organization.pk
+    declared = J.post("conflicts/", {"organization": org, "reason": "近三年合作"})
+    assert declared.json()["organization"]["name"] == "丁研究院", declared.content
+    challenge, expert = list_world.challenge.pk, list_world.reviewer_expert.pk
+    cases = [
+        ({"reviewer": erin.pk, "challenge": challenge}, "reviewer", "同属一个单位"),
+        ({"expert": expert, "challenge": challenge}, "reviewer", "近三年合作"),
+        ({"reviewer": judge.pk}, "challenge", "榜题"),
+        ({"challenge": challenge}, "reviewer", "评审人不存在"),
+        ({"reviewer": "x", "challenge": challenge}, "reviewer", "整数"),
+    ]
+    reviewers = f"stages/{list_world.programme.stages.get().pk}/reviewers/"
+    for data, field, words in cases:
+        assert words in field_error(S.post(reviewers, data), field), data
+    for data, words in (({"organization": 999999}, "单位不存在"), ({"organization": "x"}, "整数")):
+        assert words in field_error(J.post("conflicts/", data), "organization")
+    assert not Reviewer.objects.exists()
+
+
+def test_bad_scores_selections_and_objections(
     list_world: ListWorld, dora: User, erin: User, staff: User, judge: User
 ) -> None:
     entry = _confirmed(list_world, dora, erin)
-    stage = list_world.programme.stages.get()
-    S = As(staff, list_world.programme)
-    reviewers = f"stages/{stage.pk}/reviewers/"
-    same_org = S.post(reviewers, {"reviewer": erin.pk, "challenge": list_world.challenge.pk})
-    assert "同属一个单位" in field_error(same_org, "reviewer")
-    declared = As(judge).post(
-        "conflicts/", {"organization": erin.organization.pk, "reason": "近三年合作"}
-    )
-    assert declared.status_code == 201, declared.content
-    assert "近三年合作" in field_error(
-        _assign(list_world, staff, list_world.reviewer_expert), "reviewer"
-    )
-    assert "单位不存在" in field_error(
-        As(judge).post("conflicts/", {"organization": 999999}), "organization"
-    )
-    assert "整数" in field_error(
-        As(judge).post("conflicts/", {"organization": "x"}), "organization"
-    )
-    assert "榜题" in field_error(S.post(reviewers, {"reviewer": judge.pk}), "challenge")
-    assert "评审人不存在" in field_error(
-        S.post(reviewers, {"challenge": list_world.challenge.pk}), "reviewer"
-    )
-    Reviewer.objects.filter(user=judge).delete()
-    judge.declared_conflicts.all().delete()  # type: ignore[attr-defined]
     assert _assign(list_world, staff, list_world.reviewer_expert).status_code == 201
-    path = f"entries/{entry['id']}/reviews/"
-    J = As(judge, list_world.programme)
-    select = f"items/{list_world.challenge.pk}/select/"
+    S, J, E = (As(u, list_world.programme) for u in (staff, judge, erin))
+    path, select = f"entries/{entry['id']}/reviews/", f"items/{list_world.challenge.pk}/select/"
+    first = {"entry": entry["id"], "reason": "综合评分第一"}
     with _after(list_world.programme.entry_deadline):
-        assert "0 到 100" in field_error(J.post(path, _scores(list_world, 120)), "scores")
-        assert "0 到 100" in field_error(J.post(path, _scores(list_world, -1)), "scores")
-        assert "数字" in field_error(J.post(path, _scores(list_world, "优秀")), "scores")
-        assert "打分" in field_error(J.post(path, {"scores": {}}), "scores")
-        assert "字典" in field_error(J.post(path, {"scores": [90]}), "scores")
+        for data, words in (
+            (_scores(list_world, 120), "0 到 100"), (_scores(list_world, -1), "0 到 100"),
+            (_scores(list_world, "优秀"), "数字"), ({"scores": {}}, "打分"),
+            ({"scores": [90]}, "字典"),
+        ):  # fmt: skip
+            assert words in field_error(J.post(path, data), "scores"), data
         assert As(dora, list_world.programme).post(path, _scores(list_world, 90)).status_code == 403
-        early = S.post(select, {"entry": entry["id"], "reason": "综合评分第一"})
-        assert "未提交" in field_error(early, "override_reason")
-        assert "理由" in field_error(
-            S.post(select, {"entry": entry["id"], "reason": " "}), "reason"
-        )
-        assert "必填" in field_error(S.post(select, {"reason": "无"}), "entry")
+        for data, field, words in (
+            (first, "override_reason", "未提交"), ({**first, "reason": " "}, "reason", "理由"),
+            ({"reason": "无"}, "entry", "必填"),
+        ):  # fmt: skip
+            assert words in field_error(S.post(select, data), field), data
         assert J.post(path, _scores(list_world, 90)).status_code == 201
-        wrong = S.post(select, {"entry": 999999, "reason": "综合评分第一"})
-        assert "有效揭榜方案" in field_error(wrong, "entry")
-        assert S.post(select, {"entry": entry["id"], "reason": "综合评分第一"}).status_code == 200
+        assert "有效揭榜方案" in field_error(S.post(select, {**first, "entry": 999999}), "entry")
+        assert S.post(select, first).status_code == 200
         assert S.post("publicity/").status_code == 200
-        assert "10 个字" in field_error(
-            As(erin, list_world.programme).post("objections/", {"grounds": "不服"}), "grounds"
-        )
-        other = {"grounds": "该项目并非入选项目，请核实。", "entry": 999999}
-        assert "入选项目" in field_error(
-            As(erin, list_world.programme).post("objections/", other), "entry"
-        )
+        for data, field, words in (
+            ({"grounds": "不服"}, "grounds", "10 个字"),
+            ({"grounds": "该项目并非入选项目，请核实。", "entry": 999999}, "entry", "入选项目"),
+        ):
+            assert words in field_error(E.post("objections/", data), field), data
     end = Programme.objects.get(pk=list_world.programme.pk).publicity_end
     assert end is not None
     with _after(end):
-        late = As(erin, list_world.programme).post(
-            "objections/", {"grounds": "公示期后才发现的问题。"}
-        )
+        late = E.post("objections/", {"grounds": "公示期后才发现的问题。"})
         assert "不在公示期" in field_error(late, "non_field_errors")
     assert not Objection.objects.exists()
 
@@ -464,20 +473,15 @@ def test_bad_programmes_and_challenges(list_world: ListWorld, staff: User) -> No
     ]
     for data, field, words in cases:
         assert words in field_error(S.post("", data), field), data
-    item = {
-        "title": "榜题",
-        "problem": "难题",
-        "targets": "指标",
-        "funding": 10,
-        "duration_months": 12,
-    }
+    item = {"title": "榜题", "problem": "难题", "targets": "指标", "funding": 10,
+            "duration_months": 12}  # fmt: skip
     cases = [
         ({}, "title", "空"),
         (item, "field_ids", "技术领域"),
         ({**item, "field_ids": [999999]}, "field_ids", "不存在"),
         ({**item, "duration_months": 0}, "duration_months", "1"),
         ({**item, "funding": -1}, "funding", "0"),
-        ({"need": 999999}, "need", "需求"),
+        ({"need_id": 999999}, "need_id", "需求"),
     ]
     for data, field, words in cases:
         assert words in field_error(P.post("items/", data), field), data
@@ -485,7 +489,7 @@ def test_bad_programmes_and_challenges(list_world: ListWorld, staff: User) -> No
         title="来自需求库的难题", description="描述", region_code="370100",
         status=PostingStatus.PUBLISHED, budget_max=300,
     )  # fmt: skip
-    from_need = P.post("items/", {"need": need.pk, "targets": "指标", "duration_months": 12})
+    from_need = P.post("items/", {"need_id": need.pk, "targets": "指标", "duration_months": 12})
     assert from_need.status_code == 201, from_need.content
     assert (from_need.json()["title"], from_need.json()["funding"]) == (
         "来自需求库的难题",
