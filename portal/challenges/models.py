@@ -349,7 +349,7 @@ class Member(models.Model):
     class Meta:
         verbose_name = _("联合体成员")
         verbose_name_plural = _("联合体成员")
-        ordering = ["entry", "-role", "id"]
+        ordering = ["entry", "role", "id"]  # "lead" sorts before "member"
         constraints = [
             models.UniqueConstraint(fields=["entry", "organization"], name="member_unique_org"),
             models.UniqueConstraint(

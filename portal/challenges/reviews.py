@@ -104,7 +104,7 @@ def reviewer_assign(
     if reasons:
         raise ValidationError({"reviewer": reasons})
     if Reviewer.objects.filter(stage=stage, challenge=challenge, user=person).exists():
-        raise ValidationError({"reviewer": [_("该评审人已分配。")]}, code="conflict")
+        raise ValidationError(_("该评审人已分配。"), code="conflict")
     return Reviewer.objects.create(
         stage=stage, challenge=challenge, user=person, expert=expert, assigned_by=user
     )
