@@ -202,6 +202,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "matching.tasks.send_followup_reminders_task",
         "schedule": crontab(hour=8, minute=30),
     },
+    "challenges-milestone-reminders-daily": {
+        "task": "portal.challenges.tasks.milestone_reminders_task",
+        "schedule": crontab(hour=8, minute=45),
+    },
     "events-expire-meeting-requests-every-10-minutes": {
         "task": "portal.events.tasks.requests_expire_task",
         "schedule": 600.0,

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -240,3 +241,36 @@ def follow_up_flag(*, user: User, entry_id: int, due: dt.date) -> Entry:
     entry.follow_up_due = due
     entry.save(update_fields=["follow_up", "follow_up_due", "updated_at"])
     return entry
+
+
+def milestone_reminders_send(*, days_ahead: int = 7) -> int:
+    """Remind the lead unit of milestones due within ``days_ahead`` days, and again once
+    overdue (each reminder once per milestone and due date); returns notices sent."""
+    today = timezone.localdate()
+    due = Milestone.objects.filter(
+        done_at__isnull=True,
+        due_date__lte=today + dt.timedelta(days=days_ahead),
+        entry__status=E.AWARDED,
+    ).select_related("entry__programme")
+    sent = 0
+    for milestone in due:
+        overdue = milestone.due_date < today
+        kind = "overdue" if overdue else "soon"
+        subject = (
+            _("“%(entry)s”的“%(m)s”已逾期（%(due)s）")
+            if overdue
+            else _("“%(entry)s”的“%(m)s”将于 %(due)s 到期")
+        ) % {
+            "entry": milestone.entry.title,
+            "m": milestone.get_kind_display(),
+            "due": milestone.due_date,
+        }
+        for person in User.objects.filter(memberships__organization=milestone.entry.lead_id):
+            notice = notify(
+                user=person,
+                event_key=f"milestone:{milestone.pk}:{kind}:{milestone.due_date}",
+                subject=subject,
+                url=reverse("challenges:entry", args=[milestone.entry_id]),
+            )
+            sent += notice is not None
+    return sent

@@ -55,3 +55,19 @@ def test_the_dashboard_counts_bids_awards_and_delivery(list_world, dora, staff) 
     assert rows[0][0] == list_world.programme.title
     assert rows[0][3:5] == [1, 1]  # challenges, entries
     assert rows[0][7:9] == [1, 500.0]  # awarded, funding
+
+
+def test_lead_units_are_reminded_once_of_milestones_due_and_overdue(list_world, dora) -> None:
+    from accounts.models import Notification
+    from portal.challenges.awards import milestone_reminders_send
+
+    entry = _awarded(list_world, dora)
+    today = timezone.localdate()
+    Milestone.objects.create(entry=entry, kind="task_book", due_date=today - dt.timedelta(days=1))
+    Milestone.objects.create(entry=entry, kind="midterm", due_date=today + dt.timedelta(days=3))
+    Milestone.objects.create(entry=entry, kind="acceptance", due_date=today + dt.timedelta(days=90))
+    assert milestone_reminders_send() == 2
+    assert milestone_reminders_send() == 0  # once per milestone and due date
+    subjects = sorted(Notification.objects.filter(user=dora).values_list("subject", flat=True))
+    assert any("已逾期" in s for s in subjects)
+    assert any("将于" in s for s in subjects)
