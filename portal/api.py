@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -58,3 +61,23 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         logger.exception("Unhandled API error", exc_info=exc)
         return Response({"detail": _("服务器内部错误，请稍后再试。")}, status=500)
     return response
+
+
+def valid_input(serializer: type[serializers.Serializer], request: Request, **kw: Any) -> Any:
+    """The request body through an input serializer (400 with field messages if not)."""
+    data = serializer(data=request.data, **kw)
+    data.is_valid(raise_exception=True)
+    return data.validated_data
+
+
+@contextmanager
+def errors_renamed(renames: dict[str, str]) -> Iterator[None]:
+    """A service's field errors under the names the client sent (``needs`` → ``need_ids``)."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            raise
+        raise DjangoValidationError(
+            {renames.get(k, k): v for k, v in exc.error_dict.items()}
+        ) from exc

@@ -11,22 +11,19 @@ the selectors, scoped to who asks, a page at a time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, cast
 
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from portal.api import Pagination
+from portal.api import Pagination, errors_renamed, valid_input
 from portal.challenges import awards, reviews, services
 from portal.challenges import selectors as sel
 from portal.challenges import serializers as s
@@ -63,21 +60,8 @@ def _challenge(programme: Programme, cid: int) -> Challenge:
     return get_object_or_404(programme.challenges.select_related("need"), pk=cid)
 
 
-def _valid(serializer: type[serializers.Serializer], request: Request, **kw: Any) -> Any:
-    data = serializer(data=request.data, **kw)
-    data.is_valid(raise_exception=True)
-    return data.validated_data
-
-
-@contextmanager
-def _named(renames: dict[str, str]) -> Iterator[None]:
-    """Service errors keyed by the names the client sent."""
-    try:
-        yield
-    except ValidationError as exc:
-        if not hasattr(exc, "error_dict"):
-            raise
-        raise ValidationError({renames.get(k, k): v for k, v in exc.error_dict.items()}) from exc
+_valid = valid_input
+_named = errors_renamed
 
 
 def _context(request: Request, **extra: Any) -> dict[str, Any]:

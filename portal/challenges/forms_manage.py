@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from portal.challenges.models import Challenge, Entry, Objection, Programme, Stage
+from portal.form_errors import IdsField
 from portal.forms import BootstrapMixin, _field_choices
 from portal.models import Expert, TechField
 from portal.reference.regions import region_choices
@@ -27,23 +28,6 @@ SELECT = "form-select form-select-sm"
 STAGE_ROWS = 4
 GROUP_SEPARATORS = re.compile(r"[,，、;；\s]+")
 CRITERION_SEPARATORS = re.compile(r"\s*[:：]\s*")
-
-
-class IdsField(forms.Field):
-    """Numeric ids from checkboxes; which of them may be acted on is the service's business."""
-
-    widget = forms.MultipleHiddenInput
-    default_error_messages = {"invalid": _("所选编号无效。")}
-
-    def to_python(self, value: Any) -> list[int]:
-        if not value:
-            return []
-        if isinstance(value, str):
-            value = [value]
-        try:
-            return [int(v) for v in value]
-        except (TypeError, ValueError):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
 def _small(form: forms.BaseForm) -> None:

@@ -37,6 +37,7 @@ from portal.challenges.forms_manage import (
     WinnerForm,
 )
 from portal.challenges.models import Challenge, Entry, Milestone, Programme, Review, Stage
+from portal.form_errors import error_text, form_error_text
 from portal.models import Expert, PostingStatus
 
 if TYPE_CHECKING:
@@ -59,20 +60,6 @@ def managed_programme(request: AuthenticatedHttpRequest, pk: int) -> Programme:
     programme = get_object_or_404(selectors.programme_list_visible_to(user=user), pk=pk)
     services.require_manager(user, programme)
     return programme
-
-
-def error_text(exc: ValidationError) -> str:
-    return "；".join(exc.messages)
-
-
-def form_error_text(form: Any) -> str:
-    """Every error of a form, each after its field's label."""
-    texts = []
-    for name, errors in form.errors.items():
-        field = form.fields.get(name)
-        label = f"{field.label}：" if field is not None and field.label else ""
-        texts += [f"{label}{e}" for e in errors]
-    return "；".join(texts)
 
 
 def to_section(programme: Programme, anchor: str) -> HttpResponse:

@@ -7,11 +7,9 @@ each in one transaction. Lists come from the selectors, scoped to who asks, a pa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any, cast
 
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -23,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from portal.api import Pagination
+from portal.api import Pagination, errors_renamed, valid_input
 from portal.events import registrations, services
 from portal.events import selectors as sel
 from portal.events import serializers as s
@@ -55,21 +53,8 @@ def _event(request: Request, pk: int) -> Event:
     return get_object_or_404(events, pk=pk)
 
 
-def _valid(serializer: type[serializers.Serializer], request: Request, **kw: Any) -> Any:
-    data = serializer(data=request.data, **kw)
-    data.is_valid(raise_exception=True)
-    return data.validated_data
-
-
-@contextmanager
-def _named(renames: dict[str, str]) -> Iterator[None]:
-    """Service errors keyed by the names the client sent."""
-    try:
-        yield
-    except ValidationError as exc:
-        if not hasattr(exc, "error_dict"):
-            raise
-        raise ValidationError({renames.get(k, k): v for k, v in exc.error_dict.items()}) from exc
+_valid = valid_input
+_named = errors_renamed
 
 
 def _context(request: Request, event: Event) -> dict[str, Any]:

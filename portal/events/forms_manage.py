@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Alliance, User
 from portal.events.models import Event, EventPosting, Meeting, MeetingRequest, Venue
 from portal.events.services import EVENT_FIELDS
+from portal.form_errors import IdsField
 from portal.forms import BootstrapMixin, ImportForm, _field_choices
 from portal.models import TechField
 from portal.reference.regions import region_choices
@@ -20,24 +21,6 @@ DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 DATETIME = forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"})
 TIME = forms.TimeInput(format="%H:%M", attrs={"type": "time"})
 SMALL = "form-control form-control-sm"
-
-
-class IdsField(forms.Field):
-    """A list of numeric ids from checkboxes; which of them may be acted on is the
-    service's business."""
-
-    widget = forms.MultipleHiddenInput
-    default_error_messages = {"invalid": _("所选编号无效。")}
-
-    def to_python(self, value: Any) -> list[int]:
-        if not value:
-            return []
-        if isinstance(value, str):
-            value = [value]
-        try:
-            return [int(v) for v in value]
-        except (TypeError, ValueError):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
 # ---------------------------------------------------------------------------------- event

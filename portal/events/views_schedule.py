@@ -25,6 +25,7 @@ from matching.pairs.selectors import match_list_visible_to
 from portal.events import outcomes, registrations, requests, schedule, selectors, services
 from portal.events.forms_manage import DecideForm, IdsForm, OutcomeForm, PinForm
 from portal.events.models import Event, Meeting, MeetingRequest, Registration, venue_order
+from portal.form_errors import error_text, form_error_text
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -46,20 +47,6 @@ def managed_event(request: AuthenticatedHttpRequest, pk: int) -> Event:
     if not services.can_manage(user, event):
         raise PermissionDenied(_("只有主办地区的科技局工作人员可以管理该活动。"))
     return event
-
-
-def error_text(exc: ValidationError) -> str:
-    return "；".join(exc.messages)
-
-
-def form_error_text(form: Any) -> str:
-    """Every error of a form, each after its field's label."""
-    texts = []
-    for name, errors in form.errors.items():
-        field = form.fields.get(name)
-        label = f"{field.label}：" if field is not None and field.label else ""
-        texts += [f"{label}{e}" for e in errors]
-    return "；".join(texts)
 
 
 def to_section(event: Event, anchor: str) -> HttpResponse:

@@ -65,3 +65,21 @@ def login(page: object, username: str, password: str = "duijie-demo") -> None:
     page.fill("#id_password", password)  # type: ignore[attr-defined]
     page.click("button[type=submit]")  # type: ignore[attr-defined]
     page.wait_for_load_state()  # type: ignore[attr-defined]
+
+
+def switch_user(page: object, username: str) -> None:
+    page.context.clear_cookies()  # type: ignore[attr-defined]
+    login(page, username)
+
+
+def submit(page: object, selector: str) -> None:
+    """Click a submit button and wait for the page it leads to."""
+    with page.expect_navigation():  # type: ignore[attr-defined]
+        page.click(selector)  # type: ignore[attr-defined]
+
+
+def success(page: object) -> str:
+    """The page's messages; fails on an error message (it says why)."""
+    errors = page.locator(".messages .alert-danger")  # type: ignore[attr-defined]
+    assert errors.count() == 0, errors.first.inner_text()
+    return page.inner_text(".messages")  # type: ignore[attr-defined, no-any-return]

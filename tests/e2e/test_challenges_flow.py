@@ -19,7 +19,7 @@ from matching.lists import services
 from matching.models import Match, MatchStatus, MatchTransition
 from portal.challenges.models import Challenge, Entry, Milestone, Programme
 from portal.models import Expert, Need, Result
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, submit, success, switch_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,24 +36,6 @@ RESULT = "耐低温高韧性聚丙烯复合材料"
 BID = "低气味高韧性聚丙烯内饰材料揭榜方案"
 REVIEWER = "demo_reviewer"
 WINNER_REASON = "评审专家综合评分较高，技术路线成熟，联合体具备中试条件。"
-
-
-def _switch_user(page: object, username: str) -> None:
-    page.context.clear_cookies()  # type: ignore[attr-defined]
-    login(page, username)
-
-
-def _submit(page: object, selector: str) -> None:
-    """Click a submit button and wait for the page it leads to."""
-    with page.expect_navigation():  # type: ignore[attr-defined]
-        page.click(selector)  # type: ignore[attr-defined]
-
-
-def _success(page: object) -> str:
-    """The page's messages; fails on an error message (it says why)."""
-    errors = page.locator(".messages .alert-danger")  # type: ignore[attr-defined]
-    assert errors.count() == 0, errors.first.inner_text()
-    return page.inner_text(".messages")  # type: ignore[attr-defined, no-any-return]
 
 
 def _section_shot(page: object, selector: str, path: str) -> None:
@@ -91,7 +73,7 @@ def _publish_and_bid(page: object, today: dt.date) -> tuple[int, int, int]:
     # need, and publish it.
     login(page, "demo_staff")
     page.goto(f"{base}/challenges/")  # type: ignore[attr-defined]
-    _submit(page, "#programme-create")
+    submit(page, "#programme-create")
     page.select_option("#id_kind", "challenge_list")  # type: ignore[attr-defined]
     page.fill("#id_title", TITLE)  # type: ignore[attr-defined]
     page.fill("#id_summary", "面向新材料产业链关键技术难题公开揭榜。")  # type: ignore[attr-defined]
@@ -100,8 +82,8 @@ def _publish_and_bid(page: object, today: dt.date) -> tuple[int, int, int]:
     page.fill("#id_period_end", (today + dt.timedelta(days=365)).isoformat())  # type: ignore[attr-defined]
     page.fill("#id_entry_deadline", f"{today.isoformat()}T18:00")  # type: ignore[attr-defined]
     page.fill("#id_objection_days", "5")  # type: ignore[attr-defined]
-    _submit(page, "#programme-form button[type=submit]")
-    assert "榜单已创建" in _success(page)
+    submit(page, "#programme-form button[type=submit]")
+    assert "榜单已创建" in success(page)
     created = re.search(r"/challenges/(\d+)/manage/#challenges$", page.url)  # type: ignore[attr-defined]
     assert created is not None, page.url  # type: ignore[attr-defined]
     programme_pk = int(created.group(1))
@@ -120,11 +102,11 @@ def _publish_and_bid(page: object, today: dt.date) -> tuple[int, int, int]:
     form.locator("#challenge_eligibility").fill("鼓励高校、科研院所与企业组成联合体揭榜。")
     form.locator("#challenge_keywords").fill("聚丙烯，低气味，增韧")
     form.locator("#challenge_fields").select_option(label="高分子材料")
-    _submit(page, "#challenge-add button[type=submit]")
-    assert f"已添加榜题“{WRITTEN}”" in _success(page)
+    submit(page, "#challenge-add button[type=submit]")
+    assert f"已添加榜题“{WRITTEN}”" in success(page)
 
     page.fill("#need-q", "焊缝")  # type: ignore[attr-defined]
-    _submit(page, "#need-search button[type=submit]")
+    submit(page, "#need-search button[type=submit]")
     # Exactly that need (its second phase, （二期）, is found too).
     title_link = page.get_by_role("link", name=FROM_NEED, exact=True)  # type: ignore[attr-defined]
     found = page.locator("#need-results tr").filter(has=title_link)  # type: ignore[attr-defined]
@@ -134,14 +116,14 @@ def _publish_and_bid(page: object, today: dt.date) -> tuple[int, int, int]:
     assert page.input_value("#challenge_need") == str(need.pk)  # type: ignore[attr-defined]
     page.fill("#challenge_targets", "焊缝气孔率低于 0.5%，焊接效率提高 30%。")  # type: ignore[attr-defined]
     page.fill("#challenge_duration_months", "12")  # type: ignore[attr-defined]
-    _submit(page, "#challenge-add button[type=submit]")
-    assert f"已添加榜题“{FROM_NEED}”" in _success(page)
+    submit(page, "#challenge-add button[type=submit]")
+    assert f"已添加榜题“{FROM_NEED}”" in success(page)
     table = page.inner_text("#challenge-table")  # type: ignore[attr-defined]
     assert WRITTEN in table
     assert FROM_NEED in table
 
-    _submit(page, "#publish-programme")
-    assert "已发布，开始征集" in _success(page)
+    submit(page, "#publish-programme")
+    assert "已发布，开始征集" in success(page)
     assert "征集中" in page.inner_text("#programme-status")  # type: ignore[attr-defined]
     written = Challenge.objects.get(programme_id=programme_pk, title=WRITTEN)
     assert written.need is not None
@@ -150,7 +132,7 @@ def _publish_and_bid(page: object, today: dt.date) -> tuple[int, int, int]:
 
     # 2. The university bids for the written challenge as the lead of a consortium with the
     # enterprise (70/30), resting on its result; the enterprise confirms.
-    _switch_user(page, "demo_researcher")
+    switch_user(page, "demo_researcher")
     page.goto(f"{base}/challenges/")  # type: ignore[attr-defined]
     with page.expect_navigation():  # type: ignore[attr-defined]
         page.click(f"#programme-{programme_pk} a:has-text('{TITLE}')")  # type: ignore[attr-defined]
@@ -180,15 +162,15 @@ def _publish_and_bid(page: object, today: dt.date) -> tuple[int, int, int]:
     )
     assert widths[0] <= widths[1], f"the challenge page overflows at 375 px: {widths}"
     page.set_viewport_size({"width": 1280, "height": 900})  # type: ignore[attr-defined]
-    _submit(page, "#entry-form button[type=submit]")
-    assert "待联合体各成员单位确认" in _success(page)
+    submit(page, "#entry-form button[type=submit]")
+    assert "待联合体各成员单位确认" in success(page)
     entry_match = re.search(r"/challenges/entries/(\d+)/$", page.url)  # type: ignore[attr-defined]
     assert entry_match is not None, page.url  # type: ignore[attr-defined]
     entry_pk = int(entry_match.group(1))
     assert "待联合体成员确认" in page.inner_text("#entry-status")  # type: ignore[attr-defined]
     assert page.locator("#confirming-note").count() == 1  # type: ignore[attr-defined]
 
-    _switch_user(page, "demo_enterprise")
+    switch_user(page, "demo_enterprise")
     page.goto(f"{base}/challenges/mine/")  # type: ignore[attr-defined]
     item = page.locator("#to-confirm .to-confirm-item", has_text=BID)  # type: ignore[attr-defined]
     assert UNIVERSITY in item.inner_text()
@@ -196,8 +178,8 @@ def _publish_and_bid(page: object, today: dt.date) -> tuple[int, int, int]:
     with page.expect_navigation():  # type: ignore[attr-defined]
         item.locator(f"a:has-text('{BID}')").click()
     assert page.url.endswith(f"/challenges/entries/{entry_pk}/")  # type: ignore[attr-defined]
-    _submit(page, "#confirm-form button[type=submit]")
-    assert "方案已正式提交" in _success(page)
+    submit(page, "#confirm-form button[type=submit]")
+    assert "方案已正式提交" in success(page)
     assert "已提交" in page.inner_text("#entry-status")  # type: ignore[attr-defined]
     assert page.locator("#members .member-unconfirmed").count() == 0  # type: ignore[attr-defined]
     return programme_pk, written.pk, entry_pk
@@ -214,18 +196,18 @@ def _review_and_publish_result(
 
     # 4. After the deadline staff assign the expert to the bid's challenge; the expert
     # scores the bid on every criterion.
-    _switch_user(page, "demo_staff")
+    switch_user(page, "demo_staff")
     page.goto(f"{manage_url}#review")  # type: ignore[attr-defined]
     assign = page.locator("#review form.reviewer-assign")  # type: ignore[attr-defined]
     assign.locator("select[name=challenge]").select_option(str(written_pk))
     assign.locator("select[name=expert]").select_option(str(expert.pk))
     with page.expect_navigation():  # type: ignore[attr-defined]
         assign.locator("button[type=submit]").click()
-    assert "已分配评审人" in _success(page)
+    assert "已分配评审人" in success(page)
     block = f"#challenge-review-{written_pk}"
     assert "1 份评审意见未提交" in page.inner_text(block)  # type: ignore[attr-defined]
 
-    _switch_user(page, REVIEWER)
+    switch_user(page, REVIEWER)
     page.goto(f"{base}/challenges/reviews/")  # type: ignore[attr-defined]
     row = page.locator(".assignment", has_text=TITLE).locator(".review-row", has_text=BID)  # type: ignore[attr-defined]
     assert "待评" in row.inner_text()
@@ -237,15 +219,15 @@ def _review_and_publish_result(
     for index in range(scores.count()):
         scores.nth(index).fill(str(90 - 5 * index))
     page.fill("#review-form textarea[name=comment]", "技术路线清晰，联合体分工合理。")  # type: ignore[attr-defined]
-    _submit(page, "#review-form button[type=submit]")
-    assert "评审意见已提交" in _success(page)
+    submit(page, "#review-form button[type=submit]")
+    assert "评审意见已提交" in success(page)
     # 90×40% + 85×30% + 80×20% + 75×10%
     assert page.inner_text("#average").strip() == "85.00"  # type: ignore[attr-defined]
     page.goto(f"{base}/challenges/reviews/")  # type: ignore[attr-defined]
     assert "已评" in page.locator(".review-row", has_text=BID).inner_text()  # type: ignore[attr-defined]
 
     # 5. Staff select the bid as the winner with a reason and publish the result.
-    _switch_user(page, "demo_staff")
+    switch_user(page, "demo_staff")
     page.goto(f"{manage_url}#review")  # type: ignore[attr-defined]
     row_text = page.inner_text(f"#review tr[id$='-{entry_pk}']")  # type: ignore[attr-defined]
     assert "85.00" in row_text
@@ -256,10 +238,10 @@ def _review_and_publish_result(
     winner.locator("input[name=reason]").fill(WINNER_REASON)
     with page.expect_navigation():  # type: ignore[attr-defined]
         winner.locator("button[type=submit]").click()
-    assert "拟揭榜方" in _success(page)
+    assert "拟揭榜方" in success(page)
     assert "拟入选" in page.inner_text(f"#review tr[id$='-{entry_pk}']")  # type: ignore[attr-defined]
-    _submit(page, "#start-publicity")
-    assert "结果已公示" in _success(page)
+    submit(page, "#start-publicity")
+    assert "结果已公示" in success(page)
     assert "公示中" in page.inner_text("#programme-status")  # type: ignore[attr-defined]
     assert page.locator("#publicity-dates").count() == 1  # type: ignore[attr-defined]
 
@@ -271,10 +253,10 @@ def _finalize_and_see_the_pair(
     manage_url = f"{base}/challenges/{programme_pk}/manage/"
 
     # 6. The publicity period is over (no objection): staff finalize the result.
-    _switch_user(page, "demo_staff")
+    switch_user(page, "demo_staff")
     page.goto(manage_url)  # type: ignore[attr-defined]
-    _submit(page, "#finalize-programme")
-    assert "结果已确定，1 项入选" in _success(page)
+    submit(page, "#finalize-programme")
+    assert "结果已确定，1 项入选" in success(page)
     assert "结果已确定" in page.inner_text("#programme-status")  # type: ignore[attr-defined]
 
     # 7. The award is a pair at 洽谈中 in the pipeline; its first milestone is 任务书签订.

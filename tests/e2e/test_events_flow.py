@@ -19,7 +19,7 @@ from matching.lists import services
 from matching.models import Match, MatchStatus, MatchTransition
 from portal.events.models import Event, Meeting
 from portal.models import Need, Result
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, submit, success, switch_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,33 +37,15 @@ MAIN_VENUE = "经十路会议中心"
 OUTCOME_NOTE = "双方同意开展中试合作，一个月内签订技术开发合同。"
 
 
-def _switch_user(page: object, username: str) -> None:
-    page.context.clear_cookies()  # type: ignore[attr-defined]
-    login(page, username)
-
-
-def _submit(page: object, selector: str) -> None:
-    """Click a submit button and wait for the page it leads to."""
-    with page.expect_navigation():  # type: ignore[attr-defined]
-        page.click(selector)  # type: ignore[attr-defined]
-
-
-def _success(page: object) -> str:
-    """The page's messages; fails on an error message (it says why)."""
-    errors = page.locator(".messages .alert-danger")  # type: ignore[attr-defined]
-    assert errors.count() == 0, errors.first.inner_text()
-    return page.inner_text(".messages")  # type: ignore[attr-defined, no-any-return]
-
-
 def _attach(page: object, kind: str, keyword: str, titles: list[str]) -> None:
     """Staff find published postings with the "add from the registers" search and add them."""
     page.select_option("#posting-search select[name=kind]", kind)  # type: ignore[attr-defined]
     page.fill("#posting-search input[name=q]", keyword)  # type: ignore[attr-defined]
-    _submit(page, "#posting-search button[type=submit]")
+    submit(page, "#posting-search button[type=submit]")
     for title in titles:
         page.locator("#attach-form").get_by_label(title, exact=True).check()  # type: ignore[attr-defined]
-    _submit(page, "#attach-form button[type=submit]")
-    assert "已加入" in _success(page)
+    submit(page, "#attach-form button[type=submit]")
+    assert "已加入" in success(page)
 
 
 def _register(page: object, base: str, event_pk: int, what: str) -> None:
@@ -73,8 +55,8 @@ def _register(page: object, base: str, event_pk: int, what: str) -> None:
     main = form.locator("select[name=venue] option", has_text="主会场").get_attribute("value")
     form.locator("select[name=venue]").select_option(main)
     form.get_by_label(what, exact=True).check()
-    _submit(page, "#register-form button[type=submit]")
-    assert "报名已提交" in _success(page)
+    submit(page, "#register-form button[type=submit]")
+    assert "报名已提交" in success(page)
     assert "待审核" in page.inner_text("#registration-status")  # type: ignore[attr-defined]
 
 
@@ -98,7 +80,7 @@ def _story(page: object, today: dt.date) -> None:
     # 1. Staff create the event, add two venues and the postings, and publish it.
     login(page, "demo_staff")
     page.goto(f"{base}/events/")  # type: ignore[attr-defined]
-    _submit(page, "#event-create")
+    submit(page, "#event-create")
     page.fill("#id_title", TITLE)  # type: ignore[attr-defined]
     page.fill("#id_summary", "新材料领域企业技术需求与高校成果一对一洽谈。")  # type: ignore[attr-defined]
     page.fill("#id_start_date", today.isoformat())  # type: ignore[attr-defined]
@@ -108,8 +90,8 @@ def _story(page: object, today: dt.date) -> None:
     page.select_option("#id_region_code", "370100")  # type: ignore[attr-defined]
     page.fill("#id_organizer_name", "济南市科学技术局")  # type: ignore[attr-defined]
     page.fill("#id_slots_per_day", "6")  # type: ignore[attr-defined]
-    _submit(page, "#event-form button[type=submit]")
-    assert "对接会已创建" in _success(page)
+    submit(page, "#event-form button[type=submit]")
+    assert "对接会已创建" in success(page)
     created = re.search(r"/events/(\d+)/manage/#venues$", page.url)  # type: ignore[attr-defined]
     assert created is not None, page.url  # type: ignore[attr-defined]
     event_pk = int(created.group(1))
@@ -126,8 +108,8 @@ def _story(page: object, today: dt.date) -> None:
         page.fill("#venue-add input[name=address]", address)  # type: ignore[attr-defined]
         page.fill("#venue-add input[name=capacity]", capacity)  # type: ignore[attr-defined]
         page.fill("#venue-add input[name=tables]", tables)  # type: ignore[attr-defined]
-        _submit(page, "#venue-add button[type=submit]")
-        assert f"已添加{'主会场' if kind == 'main' else '分会场'}" in _success(page)
+        submit(page, "#venue-add button[type=submit]")
+        assert f"已添加{'主会场' if kind == 'main' else '分会场'}" in success(page)
     venue_table = page.inner_text("#venue-table")  # type: ignore[attr-defined]
     assert MAIN_VENUE in venue_table
     assert "新材料分会场" in venue_table
@@ -140,13 +122,13 @@ def _story(page: object, today: dt.date) -> None:
     for title in (NEED, OTHER_NEED, RESULT, OTHER_RESULT):
         assert title in postings
 
-    _submit(page, "#publish-event")
-    assert "活动已发布" in _success(page)
+    submit(page, "#publish-event")
+    assert "活动已发布" in success(page)
     assert "已发布" in page.inner_text("#event-status")  # type: ignore[attr-defined]
 
     # 2. The enterprise sees the postings by field and registers; so does the university;
     # staff approve both.
-    _switch_user(page, "demo_enterprise")
+    switch_user(page, "demo_enterprise")
     page.goto(f"{base}/events/")  # type: ignore[attr-defined]
     with page.expect_navigation():  # type: ignore[attr-defined]
         page.click(f"a:has-text('{TITLE}')")  # type: ignore[attr-defined]
@@ -160,18 +142,18 @@ def _story(page: object, today: dt.date) -> None:
     assert RESULT in metals
     _register(page, base, event_pk, NEED)
 
-    _switch_user(page, "demo_researcher")
+    switch_user(page, "demo_researcher")
     _register(page, base, event_pk, RESULT)
 
-    _switch_user(page, "demo_staff")
+    switch_user(page, "demo_staff")
     page.goto(f"{manage_url}#registrations")  # type: ignore[attr-defined]
     for org in (ENTERPRISE, UNIVERSITY):
         row = f"#registration-table tr:has-text('{org}')"
-        _submit(page, f"{row} button[name=approve][value='1']")
+        submit(page, f"{row} button[name=approve][value='1']")
         assert "已通过" in page.inner_text(row)  # type: ignore[attr-defined]
 
     # 3. The enterprise asks the university for a meeting on its need and their result.
-    _switch_user(page, "demo_enterprise")
+    switch_user(page, "demo_enterprise")
     page.goto(f"{base}/events/{event_pk}/")  # type: ignore[attr-defined]
     assert "已通过" in page.inner_text("#registration-status")  # type: ignore[attr-defined]
     card = page.locator(".participant", has_text=UNIVERSITY)  # type: ignore[attr-defined]
@@ -181,31 +163,31 @@ def _story(page: object, today: dt.date) -> None:
     card.locator("textarea[name=message]").fill("希望了解低重稀土磁钢的耐温等级和中试条件。")
     with page.expect_navigation():  # type: ignore[attr-defined]
         card.locator("button[type=submit]").click()
-    assert "洽谈预约已发出" in _success(page)
+    assert "洽谈预约已发出" in success(page)
     assert UNIVERSITY in page.inner_text("#requests-sent")  # type: ignore[attr-defined]
 
-    _switch_user(page, "demo_researcher")
+    switch_user(page, "demo_researcher")
     page.goto(f"{base}/events/{event_pk}/#requests")  # type: ignore[attr-defined]
     received = page.locator("#requests-received tr", has_text=ENTERPRISE)  # type: ignore[attr-defined]
     assert NEED in received.inner_text()
     with page.expect_navigation():  # type: ignore[attr-defined]
         received.locator("button", has_text="接受").click()
-    assert "已接受洽谈预约" in _success(page)
+    assert "已接受洽谈预约" in success(page)
     assert "已接受" in received.locator(".request-status").inner_text()
 
     # 4. Staff schedule the accepted meeting and publish the schedule.
-    _switch_user(page, "demo_staff")
+    switch_user(page, "demo_staff")
     page.goto(f"{manage_url}#schedule")  # type: ignore[attr-defined]
-    _submit(page, "#solve-button")
-    assert "已排入 1 场" in _success(page)
+    submit(page, "#solve-button")
+    assert "已排入 1 场" in success(page)
     assert page.inner_text("#run-placed").strip() == "1"  # type: ignore[attr-defined]
     cell = page.locator(".schedule-grid td[id^=cell-]")  # type: ignore[attr-defined]
     assert cell.count() == 1
     assert ENTERPRISE in cell.inner_text()
     assert UNIVERSITY in cell.inner_text()
     meeting_pk = int(cell.get_attribute("id").removeprefix("cell-"))
-    _submit(page, "#publish-schedule")
-    assert "日程已发布" in _success(page)
+    submit(page, "#publish-schedule")
+    assert "日程已发布" in success(page)
     # The grid at 1280 px, from a full-page shot (an element shot scrolls the section under
     # the sticky section nav, which then covers its heading).
     box = page.evaluate(  # type: ignore[attr-defined]
@@ -216,7 +198,7 @@ def _story(page: object, today: dt.date) -> None:
 
     # 5. Each side's agenda shows the meeting with the other side; the .ics is a calendar.
     for username, other in (("demo_enterprise", UNIVERSITY), ("demo_researcher", ENTERPRISE)):
-        _switch_user(page, username)
+        switch_user(page, username)
         page.goto(f"{base}/events/{event_pk}/")  # type: ignore[attr-defined]
         with page.expect_navigation():  # type: ignore[attr-defined]
             page.click("#agenda-link")  # type: ignore[attr-defined]
@@ -243,18 +225,18 @@ def _story(page: object, today: dt.date) -> None:
         page.click(f"#meeting-{meeting_pk} a:has-text('记录结果')")  # type: ignore[attr-defined]
     page.select_option("#outcome-form select[name=outcome]", "intention")  # type: ignore[attr-defined]
     page.fill("#outcome-form textarea[name=note]", OUTCOME_NOTE)  # type: ignore[attr-defined]
-    _submit(page, "#outcome-form button[type=submit]")
-    assert "洽谈结果已记录" in _success(page)
+    submit(page, "#outcome-form button[type=submit]")
+    assert "洽谈结果已记录" in success(page)
     assert "达成意向" in page.inner_text("#recorded-outcome")  # type: ignore[attr-defined]
 
     # 7. Staff see the pair at 达成意向 in the pipeline and the event on the dashboard.
-    _switch_user(page, "demo_staff")
+    switch_user(page, "demo_staff")
     page.goto(f"{manage_url}#outcomes")  # type: ignore[attr-defined]
     outcome_row = page.locator(f"#outcome-table #meeting-{meeting_pk}")  # type: ignore[attr-defined]
     assert outcome_row.locator("select[name=outcome]").input_value() == "intention"
     page.goto(f"{base}/matching/pairs/")  # type: ignore[attr-defined]
     page.select_option("select[name=status]", "intention")  # type: ignore[attr-defined]
-    _submit(page, "form[method=get] button[type=submit]")
+    submit(page, "form[method=get] button[type=submit]")
     pair_row = page.locator("#match-list tr", has_text=NEED).filter(has_text=RESULT)  # type: ignore[attr-defined]
     assert pair_row.count() == 1
     assert "达成意向" in pair_row.inner_text()

@@ -14,14 +14,9 @@ from matching.models import Match, MatchStatus, PairKind
 from portal import demo
 from portal.demo.workflow import seed_workflow
 from portal.models import Need, PostingStatus, Result
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, switch_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _switch_user(page: object, username: str) -> None:
-    page.context.clear_cookies()  # type: ignore[attr-defined]
-    login(page, username)
 
 
 def _number(page: object, selector: str) -> Decimal:
@@ -82,7 +77,7 @@ def test_staff_broker_a_pair_from_suggestion_to_signed(page: object) -> None:
 
     # Each side accepts from their inbox; before both did, no contact details are shown.
     for username in ("demo_enterprise", "demo_researcher"):
-        _switch_user(page, username)
+        switch_user(page, username)
         assert page.locator("#nav-unread-count").count() == 1  # type: ignore[attr-defined]
         page.goto(f"{base}/accounts/notifications/")  # type: ignore[attr-defined]
         page.click("#notification-list a:has-text('对接')")  # type: ignore[attr-defined]
@@ -100,12 +95,12 @@ def test_staff_broker_a_pair_from_suggestion_to_signed(page: object) -> None:
     result_phone = match.result.contact_phone or match.result.organization.contact_phone
     assert "已联系" in page.inner_text("#match-status")  # type: ignore[attr-defined]
     assert need_phone in page.inner_text("#need-contact")  # type: ignore[attr-defined]
-    _switch_user(page, "demo_enterprise")
+    switch_user(page, "demo_enterprise")
     page.goto(pair_url)  # type: ignore[attr-defined]
     assert result_phone in page.inner_text("#offer-contact")  # type: ignore[attr-defined]
 
     # Staff log a visit, move the pair to intention, then signed with an amount.
-    _switch_user(page, "demo_staff")
+    switch_user(page, "demo_staff")
     page.goto(pair_url)  # type: ignore[attr-defined]
     page.select_option("#followup-form select[name=channel]", "visit")  # type: ignore[attr-defined]
     page.fill("#followup-form textarea[name=summary]", "走访企业车间，双方技术人员现场交流。")  # type: ignore[attr-defined]
