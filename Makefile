@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(PY) bench/run.py
 	$(PY) bench/publication.py
 	$(PY) bench/schedule.py
+	$(PY) bench/dispatch.py
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=static
