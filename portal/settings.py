@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "matching",
     "portal.events",
     "portal.challenges",
+    "portal.dispatch",
 ]
 
 MIDDLEWARE = [

@@ -602,6 +602,27 @@ def _need_scores(
     return ranked, extra
 
 
+def pair_scores(
+    *, need_ids: Sequence[int], offer_kind: str, offer_ids: Sequence[int]
+) -> dict[tuple[int, int], float]:
+    """The engine's score of each need × offer among those given (programmes that weigh
+    many pairs at once, e.g. a dispatch round); pairs the engine finds no link between are
+    left out. The same number as the pair's own score (:func:`_need_scores`)."""
+    include = sorted(set(offer_ids))
+    scores: dict[tuple[int, int], float] = {}
+    if not include:
+        return scores
+    for need_pk in sorted(set(need_ids)):
+        row = _active_row("need", need_pk)
+        if row is None:
+            continue
+        ranked, extra = _need_scores(need=row, offer_kind=offer_kind, k=1, include=include)
+        for item in [*ranked, *extra.values()]:
+            if item.offer_pk in include:
+                scores[(need_pk, item.offer_pk)] = item.score
+    return scores
+
+
 @transaction.atomic
 def need_lists_write(
     *,

@@ -1,0 +1,1 @@
+"""Experts dispatched to enterprises (产业特派员).""" 
