@@ -148,3 +148,42 @@ def test_an_expert_is_never_sent_to_their_own_organisation(world, staff, field) 
     with pytest.raises(ValidationError):
         services.round_publish(user=staff, round_=round_)
     assert Round.objects.get(pk=round_.pk).status == Round.Status.OPEN
+
+
+def test_the_ledger_counts_visits_ratings_pairs_and_coverage(world, staff, alice, field) -> None:  # type: ignore[no-untyped-def]
+    from portal.dispatch.selectors import ledger
+
+    round_ = world["round"]
+    services.volunteer(
+        user=world["prof"], round_=round_, capacity=3, field_ids=[field.pk], districts=["370100"]
+    )
+    services.round_solve(user=staff, round_=round_)
+    services.round_publish(user=staff, round_=round_)
+    row = Assignment.objects.get()
+    visit = services.visit_log(
+        user=world["prof"],
+        assignment_id=row.pk,
+        date=timezone.localdate(),
+        mode="remote",
+        problem="缩痕",
+        advice="保压",
+    )
+    services.visit_rate(user=alice, visit_id=visit.pk, rating=4)
+    services.visit_propose(user=world["prof"], visit_id=visit.pk, need_id=world["need"].pk)
+    book = ledger(rounds=Round.objects.filter(pk=round_.pk))
+    expert_row = book["experts"][0]
+    assert (
+        expert_row["enterprises"],
+        expert_row["visits"],
+        expert_row["rating"],
+        expert_row["pairs"],
+    ) == (1, 1, 4.0, 1)
+    assert book["institutes"][0]["institute"] == "材料研究院"
+    assert book["coverage"] == [
+        {
+            "field": field.name,
+            "district": world["need"].organization.region_name,
+            "to_serve": 1,
+            "served": 1,
+        }
+    ]
