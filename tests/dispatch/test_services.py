@@ -187,3 +187,23 @@ def test_the_ledger_counts_visits_ratings_pairs_and_coverage(world, staff, alice
             "served": 1,
         }
     ]
+
+
+def test_an_expert_with_no_visit_after_the_first_visit_days_is_on_the_to_do_list(
+    world, staff, staff_client, field
+) -> None:  # type: ignore[no-untyped-def]
+    import time_machine
+
+    round_ = world["round"]
+    services.volunteer(
+        user=world["prof"], round_=round_, capacity=1, field_ids=[field.pk], districts=["370100"]
+    )
+    services.round_solve(user=staff, round_=round_)
+    services.round_publish(user=staff, round_=round_)
+    page = staff_client.get("/matching/pairs/due/").content.decode()
+    assert "王教授 → " not in page
+    later = timezone.now() + dt.timedelta(days=round_.visit_due_days + 1)
+    with time_machine.travel(later):
+        staff_client.force_login(staff)  # the earlier session has expired by then
+        page = staff_client.get("/matching/pairs/due/").content.decode()
+    assert "王教授 → " in page
