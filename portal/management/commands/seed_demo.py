@@ -9,6 +9,7 @@ from matching.lists import services as matching_services
 from portal import demo
 from portal.demo.alliances import seed_alliances
 from portal.demo.challenges import seed_challenges
+from portal.demo.dispatch import seed_dispatch
 from portal.demo.events import seed_events
 from portal.demo.registers import seed_registers
 from portal.demo.workflow import seed_workflow
@@ -29,13 +30,14 @@ class Command(BaseCommand):
         moved = seed_workflow(orgs)
         events = seed_events(orgs)
         programmes = seed_challenges(orgs)
+        rounds = seed_dispatch(orgs)
         self.stdout.write(
             f"机构 {len(orgs)} 个；新建需求 {created['needs']} 条、成果 {created['results']} 条、"
             f"专家 {created['experts']} 位"
         )
         self.stdout.write(
             f"已匹配 {matched} 条信息；演示对接流程 {moved} 对；新建对接会 {events} 场、"
-            f"揭榜挂帅与大赛 {programmes} 项"
+            f"揭榜挂帅与大赛 {programmes} 项、产业特派员批次 {rounds} 个"
         )
         self.stdout.write(f"演示账号密码：{settings.DEMO_PASSWORD}")
         for username, display_name, _org, role in demo.DEMO_USERS:
