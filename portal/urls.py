@@ -18,6 +18,7 @@ urlpatterns = [
     path("alliances/", include("portal.alliances.urls")),
     path("events/", include("portal.events.urls")),
     path("challenges/", include("portal.challenges.urls")),
+    path("dispatch/", include("portal.dispatch.urls")),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
