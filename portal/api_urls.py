@@ -16,4 +16,5 @@ urlpatterns = [
     path("alliances/", include("portal.alliances.api_urls")),
     path("events/", include("portal.events.api_urls")),
     path("challenges/", include("portal.challenges.api_urls")),
+    path("dispatch/", include("portal.dispatch.api_urls")),
 ]

@@ -33,6 +33,7 @@ from matching.pairs import services as workflow
 from portal.alliances.selectors import alliance_list_visible_to
 from portal.events.selectors import event_list_visible_to
 from tests.challenges.test_api import schema_programme
+from tests.dispatch.test_api import schema_round
 
 pytestmark = pytest.mark.django_db
 
@@ -149,6 +150,8 @@ def _ids(user: User) -> dict[str, int | None]:
         u.username: u for u in User.objects.filter(username__in=["demo_staff", "demo_enterprise"])
     }
     programme = schema_programme(staff=demo["demo_staff"], bidder=demo["demo_enterprise"])
+    # a published round whose assignment shares its id, with a volunteer and a rated visit
+    dispatch = schema_round(staff=demo["demo_staff"], enterprise=demo["demo_enterprise"])
     return {
         "needs": _posting_with_a_list(user, "need"),
         "results": _posting_with_a_list(user, "result"),
@@ -158,6 +161,7 @@ def _ids(user: User) -> dict[str, int | None]:
         "alliances": alliance.pk if alliance else None,
         "events": event.pk if event else None,
         "challenges": programme,
+        "dispatch": dispatch,
     }
 
 
