@@ -38,6 +38,7 @@ from portal.dispatch.forms import (
 from portal.dispatch.models import Assignment, Round, Visit, Volunteer
 from portal.form_errors import error_text, form_add_service_errors, form_error_text
 from portal.models import Expert, PostingStatus
+from portal.reference.regions import region_full_name
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -133,10 +134,13 @@ def round_detail(request: HttpRequest, pk: int, **forms: Any) -> HttpResponse:
         for ent in enterprises:
             ent.reason_label = REASON_LABELS.get(ent.unserved_reason, ent.unserved_reason)  # type: ignore[attr-defined]
         served = set(round_.assignments.values_list("enterprise_id", flat=True))
+        volunteers = list(round_.volunteers.select_related("expert").prefetch_related("fields"))
+        for vol in volunteers:
+            vol.district_names = [region_full_name(c) or c for c in vol.districts or []]  # type: ignore[attr-defined]
         context.update(
             enterprises=enterprises,
             unserved=[e for e in enterprises if e.unserved_reason and e.pk not in served],
-            volunteers=list(round_.volunteers.select_related("expert").prefetch_related("fields")),
+            volunteers=volunteers,
             assignments=list(selectors.assignment_list_visible_to(user=user, round_=round_)),  # type: ignore[arg-type]
             add_form=forms.get("add_form") or EnterprisesAddForm(),
             pin_form=forms.get("pin_form") or PinForm(round_=round_),
@@ -163,12 +167,18 @@ def round_detail(request: HttpRequest, pk: int, **forms: Any) -> HttpResponse:
             context.update(
                 my_enterprise=row,
                 excluded_ids={o.pk for o in row.excluded.all()},
+                # The organisations experts come from (only they can be sent), and any
+                # already excluded.
                 exclusion_choices=Organization.objects.exclude(pk=org.pk)
                 .filter(
-                    Q(org_type__in=("institute", "university"))
+                    Q(
+                        pk__in=Expert.objects.filter(status=PostingStatus.PUBLISHED).values(
+                            "organization_id"
+                        )
+                    )
                     | Q(pk__in=row.excluded.values("pk"))
                 )
-                .order_by("name")[:200],
+                .order_by("name")[:300],
             )
     if not manager:
         context["assignments"] = list(
@@ -272,10 +282,13 @@ def volunteer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 districts=form.cleaned_data["districts"],
             )
         except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                # The form's field is "fields_" (a form cannot declare "fields").
+                renamed = {
+                    "fields_" if k == "fields" else k: v for k, v in exc.message_dict.items()
+                }
+                exc = ValidationError(renamed)
             form_add_service_errors(form, exc)
-            if "fields" in getattr(exc, "error_dict", {}):
-                for message in exc.message_dict["fields"]:
-                    form.add_error("fields_", message)
         else:
             messages.success(request, _("报名成功，等待工作人员安排。"))
             return _to_round(round_, "volunteer")

@@ -180,3 +180,15 @@ def test_the_enterprise_sets_its_exclusions(world, alice) -> None:  # type: igno
     assert 'id="exclusions-submit"' in page.content.decode()
     client.post(reverse("dispatch:exclusions", args=[round_.pk]), {"excluded": [institute.pk]})
     assert list(round_.enterprises.get().excluded.all()) == [institute]
+
+
+def test_a_field_outside_the_round_is_refused_on_its_field(world) -> None:  # type: ignore[no-untyped-def]
+    from portal.models import TechField
+
+    other = TechField.objects.exclude(pk__in=world["round"].fields.all()).order_by("pk").first()
+    response = _client(world["prof"]).post(
+        reverse("dispatch:volunteer", args=[world["round"].pk]),
+        {"capacity": "2", "fields_": [other.pk], "districts": ["370100"]},
+    )
+    assert response.status_code == 200
+    assert not Volunteer.objects.exists()
