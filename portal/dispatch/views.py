@@ -146,7 +146,8 @@ def round_detail(request: HttpRequest, pk: int, **forms: Any) -> HttpResponse:
             pin_form=forms.get("pin_form") or PinForm(round_=round_),
         )
     expert = _published_expert(user)
-    if expert is not None and round_.status == Round.Status.OPEN:
+    refused = forms.get("volunteer_form")
+    if expert is not None and (round_.status == Round.Status.OPEN or refused is not None):
         mine = Volunteer.objects.filter(round=round_, expert=expert).first()
         initial = {}
         if mine is not None:
@@ -157,8 +158,7 @@ def round_detail(request: HttpRequest, pk: int, **forms: Any) -> HttpResponse:
             }
         context.update(
             my_volunteer=mine,
-            volunteer_form=forms.get("volunteer_form")
-            or VolunteerForm(round_=round_, initial=initial),
+            volunteer_form=refused or VolunteerForm(round_=round_, initial=initial),
         )
     org = getattr(user, "organization", None) if getattr(user, "is_authenticated", False) else None
     if org is not None:

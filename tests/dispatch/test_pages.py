@@ -192,3 +192,11 @@ def test_a_field_outside_the_round_is_refused_on_its_field(world) -> None:  # ty
     )
     assert response.status_code == 200
     assert not Volunteer.objects.exists()
+
+
+def test_volunteering_after_publication_shows_the_refusal(world, staff_client, field) -> None:  # type: ignore[no-untyped-def]
+    _published(world, staff_client, field)
+    response = _volunteer(_client(world["prof"]), world["round"], field.pk, capacity="5")
+    assert response.status_code == 200
+    assert "不在报名期" in response.content.decode()
+    assert Volunteer.objects.get().capacity == 3
