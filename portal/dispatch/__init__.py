@@ -1,1 +1,1 @@
-"""Experts dispatched to enterprises (产业特派员).""" 
+"""Experts dispatched to enterprises (产业特派员)."""
