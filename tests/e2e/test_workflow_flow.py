@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
-from accounts.models import Organization
+from accounts.models import Organization, User
 from matching.lists import services
 from matching.models import Match, MatchStatus, PairKind
 from portal import demo
@@ -43,7 +44,17 @@ def _demo_pair() -> Match:
         .first()
     )
     assert need is not None
-    assert result is not None
+    if result is None:  # the demo programmes may have taken every result of 山东大学
+        university = Organization.objects.get(name="山东大学")
+        result = Result.objects.create(
+            organization=university,
+            created_by=User.objects.get(username="demo_researcher"),
+            title="高分子材料在线检测与质量追溯系统",
+            summary="近红外在线检测与生产数据追溯，用于改性塑料生产线质量控制。",
+            region_code=university.region_code,
+            status=PostingStatus.PUBLISHED,
+            published_at=timezone.now(),
+        )
     match, _created = Match.objects.get_or_create(
         need=need, result=result, defaults={"kind": PairKind.NEED_RESULT, "score": 0.5}
     )
@@ -115,7 +126,6 @@ def test_staff_broker_a_pair_from_suggestion_to_signed(page: object) -> None:
 
     page.select_option("#advance-form select[name=stage]", "signed")  # type: ignore[attr-defined]
     page.fill("#advance-form input[name=contract_amount]", "150")  # type: ignore[attr-defined]
-    from django.utils import timezone
 
     page.fill("#advance-form input[name=contract_date]", timezone.localdate().isoformat())  # type: ignore[attr-defined]
     page.select_option("#advance-form select[name=contract_type]", "development")  # type: ignore[attr-defined]
