@@ -3,10 +3,13 @@ the checkbox-ids field the staff pages share."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 
@@ -29,6 +32,17 @@ def form_add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
 def error_text(exc: ValidationError) -> str:
     """A service's refusal as one line for a flash message."""
     return "；".join(exc.messages)
+
+
+def flash_outcome(request: HttpRequest, action: Callable[[], str]) -> None:
+    """Run one service call from a button: its success text, or its refusal, becomes the
+    page's message (the staff pages then redirect to the section it came from)."""
+    try:
+        text = action()
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, text)
 
 
 def form_error_text(form: Any) -> str:

@@ -49,6 +49,18 @@ class OrganizationRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+class PostingRefSerializer(serializers.Serializer):
+    """A need or result named by id and title (the programmes' APIs link to it)."""
+
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+
+
+class ExpertRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
 class AttachmentRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField(source="original_name")

@@ -16,6 +16,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import User
+from matching.pairs import scoping
 from portal.challenges.models import (
     Challenge,
     Entry,
@@ -42,9 +43,7 @@ def programme_list_visible_to(*, user: User | None) -> QuerySet[Programme]:
 
 
 def programme_list_managed_by(*, user: User | None) -> QuerySet[Programme]:
-    if not _authenticated(user) or user.jurisdiction is None:  # type: ignore[union-attr]
-        return Programme.objects.none()
-    return Programme.objects.filter(region_code__startswith=user.jurisdiction)  # type: ignore[union-attr]
+    return scoping.scope_by_region(Programme.objects.all(), user)
 
 
 def entry_list_visible_to(*, user: User | None, programme: Programme) -> QuerySet[Entry]:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from portal.apis.serializers import OrganizationRefSerializer
+from portal.apis.serializers import OrganizationRefSerializer, PostingRefSerializer
 from portal.challenges.models import (
     Challenge,
     Criterion,
@@ -27,7 +27,7 @@ from portal.challenges.models import (
 )
 from portal.challenges.selectors import challenge_stats, entry_list_visible_to
 from portal.challenges.services import can_manage
-from portal.events.serializers import PostingGate, PostingRefSerializer
+from portal.events.serializers import PostingGate
 from portal.models import TechField
 
 MAX_ID = 2**31 - 1

@@ -15,7 +15,11 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from portal.apis.serializers import OrganizationRefSerializer
+from portal.apis.serializers import (
+    ExpertRefSerializer,
+    OrganizationRefSerializer,
+    PostingRefSerializer,
+)
 from portal.challenges.entries import is_entrant, is_lead
 from portal.challenges.models import (
     Conflict,
@@ -37,7 +41,7 @@ from portal.challenges.serializers import (
     money_field,
 )
 from portal.challenges.services import can_manage
-from portal.events.serializers import ExpertRefSerializer, PostingRefSerializer, UploadField
+from portal.events.serializers import UploadField
 
 
 def _ref(obj: Any, name: str = "name") -> dict[str, Any] | None:

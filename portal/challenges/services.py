@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.notifications import notify
+from matching.pairs import scoping
 from portal.challenges.models import Challenge, Criterion, Group, Programme, Stage
 from portal.models import Expert, Need, PostingStatus, Result
 from portal.services import postings
@@ -55,10 +56,7 @@ DEFAULT_CRITERIA: list[dict[str, Any]] = [
 
 def can_manage(user: Any, programme: Programme) -> bool:
     """Bureau staff whose jurisdiction covers the programme's region."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    prefix = user.jurisdiction
-    return prefix is not None and programme.region_code.startswith(prefix)
+    return scoping.code_in_jurisdiction(user, programme.region_code)
 
 
 def require_manager(user: Any, programme: Programme) -> None:

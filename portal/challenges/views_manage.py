@@ -31,12 +31,11 @@ from portal.challenges.models import Challenge, Entry, Programme
 from portal.challenges.views_review import (
     act,
     delivery_context,
-    error_text,
     managed_programme,
     review_context,
     to_section,
 )
-from portal.form_errors import form_add_service_errors
+from portal.form_errors import error_text, form_add_service_errors
 from portal.models import PostingStatus
 from portal.search import search_queryset
 

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -37,7 +36,7 @@ from portal.challenges.forms_manage import (
     WinnerForm,
 )
 from portal.challenges.models import Challenge, Entry, Milestone, Programme, Review, Stage
-from portal.form_errors import error_text, form_error_text
+from portal.form_errors import flash_outcome, form_error_text
 from portal.models import Expert, PostingStatus
 
 if TYPE_CHECKING:
@@ -70,12 +69,7 @@ def act(
     request: HttpRequest, programme: Programme, anchor: str, action: Callable[[], str]
 ) -> HttpResponse:
     """Run one service call; its success text or its errors become the message."""
-    try:
-        text = action()
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(request, text)
+    flash_outcome(request, action)
     return to_section(programme, anchor)
 
 

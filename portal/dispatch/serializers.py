@@ -8,6 +8,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from portal.apis.serializers import ExpertRefSerializer, PostingRefSerializer
 from portal.dispatch.assignment import REASON_LABELS
 from portal.dispatch.models import Assignment, Round, RoundEnterprise, Visit, Volunteer
 
@@ -30,16 +31,6 @@ def _number(**kwargs: Any) -> serializers.IntegerField:
 
 def reason_label(code: str) -> str:
     return REASON_LABELS.get(code, code)
-
-
-class DispatchRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
-class DispatchNeedRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    title = serializers.CharField()
 
 
 # ---------------------------------------------------------------------------------- rounds
@@ -135,15 +126,15 @@ class EnterpriseOutputSerializer(serializers.ModelSerializer):
             "added_at",
         )
 
-    @extend_schema_field(DispatchRefSerializer)
+    @extend_schema_field(ExpertRefSerializer)
     def get_organization(self, obj: RoundEnterprise) -> dict[str, Any]:
         return {"id": obj.organization_id, "name": obj.organization.name}
 
-    @extend_schema_field(DispatchNeedRefSerializer(many=True))
+    @extend_schema_field(PostingRefSerializer(many=True))
     def get_needs(self, obj: RoundEnterprise) -> list[dict[str, Any]]:
         return [{"id": n.pk, "title": n.title} for n in obj.needs.all()]
 
-    @extend_schema_field(DispatchRefSerializer(many=True))
+    @extend_schema_field(ExpertRefSerializer(many=True))
     def get_excluded(self, obj: RoundEnterprise) -> list[dict[str, Any]]:
         return [{"id": o.pk, "name": o.name} for o in obj.excluded.all()]
 
@@ -166,7 +157,7 @@ class VolunteerOutputSerializer(serializers.ModelSerializer):
         model = Volunteer
         fields = ("id", "expert", "capacity", "field_ids", "districts", "created_at")
 
-    @extend_schema_field(DispatchRefSerializer)
+    @extend_schema_field(ExpertRefSerializer)
     def get_expert(self, obj: Volunteer) -> dict[str, Any]:
         return {"id": obj.expert_id, "name": obj.expert.name}
 
@@ -234,17 +225,17 @@ class AssignmentOutputSerializer(serializers.ModelSerializer):
             "created_at",
         )
 
-    @extend_schema_field(DispatchRefSerializer)
+    @extend_schema_field(ExpertRefSerializer)
     def get_organization(self, obj: Assignment) -> dict[str, Any]:
         org = obj.enterprise.organization
         return {"id": org.pk, "name": org.name}
 
-    @extend_schema_field(DispatchRefSerializer)
+    @extend_schema_field(ExpertRefSerializer)
     def get_expert(self, obj: Assignment) -> dict[str, Any]:
         expert = obj.volunteer.expert
         return {"id": expert.pk, "name": expert.name}
 
-    @extend_schema_field(DispatchNeedRefSerializer(allow_null=True))
+    @extend_schema_field(PostingRefSerializer(allow_null=True))
     def get_need(self, obj: Assignment) -> dict[str, Any] | None:
         return {"id": obj.need.pk, "title": obj.need.title} if obj.need else None
 
@@ -295,7 +286,7 @@ class ProposeInputSerializer(serializers.Serializer):
 
 
 class LedgerExpertSerializer(serializers.Serializer):
-    expert = DispatchRefSerializer()
+    expert = ExpertRefSerializer()
     enterprises = serializers.IntegerField()
     visits = serializers.IntegerField()
     rating = serializers.FloatField(allow_null=True)

@@ -21,6 +21,7 @@ from accounts.models import Organization, User
 from accounts.notifications import notify
 from matching.lists.services import pair_scores
 from matching.models import MatchStatus
+from matching.pairs import scoping
 from matching.pairs.programmes import pair_reach
 from portal.dispatch import assignment as optimiser
 from portal.dispatch.models import Assignment, Round, RoundEnterprise, Visit, Volunteer
@@ -39,10 +40,8 @@ ROUND_FIELDS = (
 
 
 def can_manage(user: Any, round_: Round) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    prefix = user.jurisdiction
-    return prefix is not None and round_.region_code.startswith(prefix)
+    """Bureau staff whose jurisdiction covers the round's region."""
+    return scoping.code_in_jurisdiction(user, round_.region_code)
 
 
 def require_manager(user: Any, round_: Round) -> None:

@@ -36,7 +36,7 @@ from portal.dispatch.forms import (
     VolunteerForm,
 )
 from portal.dispatch.models import Assignment, Round, Visit, Volunteer
-from portal.form_errors import error_text, form_add_service_errors, form_error_text
+from portal.form_errors import error_text, flash_outcome, form_add_service_errors, form_error_text
 from portal.models import Expert, PostingStatus
 from portal.reference.regions import region_full_name
 
@@ -67,12 +67,7 @@ def _to_round(round_: Round, anchor: str = "") -> HttpResponse:
 def _act(
     request: HttpRequest, round_: Round, anchor: str, action: Callable[[], str]
 ) -> HttpResponse:
-    try:
-        text = action()
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(request, text)
+    flash_outcome(request, action)
     return _to_round(round_, anchor)
 
 

@@ -15,6 +15,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import User
+from matching.pairs import scoping
 from portal import selectors as register_selectors
 from portal.events.models import (
     Event,
@@ -60,9 +61,7 @@ def event_list_visible_to(*, user: User | None) -> QuerySet[Event]:
 
 
 def event_list_managed_by(*, user: User | None) -> QuerySet[Event]:
-    if not _authenticated(user) or user.jurisdiction is None:  # type: ignore[union-attr]
-        return Event.objects.none()
-    return Event.objects.filter(region_code__startswith=user.jurisdiction)  # type: ignore[union-attr]
+    return scoping.scope_by_region(Event.objects.all(), user)
 
 
 def event_postings_visible(*, event: Event, user: User | None) -> dict[str, list[Any]]:

@@ -18,7 +18,12 @@ from rest_framework import serializers
 from accounts.models import Alliance
 from portal import access
 from portal import selectors as registers
-from portal.apis.serializers import CodeNameSerializer, OrganizationRefSerializer
+from portal.apis.serializers import (
+    CodeNameSerializer,
+    ExpertRefSerializer,
+    OrganizationRefSerializer,
+    PostingRefSerializer,
+)
 from portal.events.models import (
     Event,
     Meeting,
@@ -96,16 +101,6 @@ def postings_of(rows: Iterable[Any]) -> Iterator[Any]:
         elif isinstance(row, MeetingRequest | Meeting):
             req = row if isinstance(row, MeetingRequest) else row.request
             yield from (req.need, req.result, req.expert)
-
-
-class PostingRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    title = serializers.CharField()
-
-
-class ExpertRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
 
 
 # --------------------------------------------------------------------- events and venues

@@ -8,7 +8,11 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from portal.apis.serializers import OrganizationRefSerializer
+from portal.apis.serializers import (
+    ExpertRefSerializer,
+    OrganizationRefSerializer,
+    PostingRefSerializer,
+)
 from portal.events.models import (
     Meeting,
     MeetingRequest,
@@ -18,8 +22,6 @@ from portal.events.schedule import REASON_LABELS
 from portal.events.serializers import (
     EventSlotSerializer,
     EventVenueSerializer,
-    ExpertRefSerializer,
-    PostingRefSerializer,
     VenueRefSerializer,
     _choice,
     _Gated,

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.notifications import notify
+from matching.pairs import scoping
 from portal.events.models import Event, EventPosting, Registration, Slot, Venue
 from portal.models import Need, PostingStatus, Result
 from portal.services.imports import ImportReport, posting_import
@@ -48,10 +49,7 @@ MAX_EVENT_DAYS = 14
 
 def can_manage(user: Any, event: Event) -> bool:
     """Bureau staff whose jurisdiction covers the event's organiser region."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    prefix = user.jurisdiction
-    return prefix is not None and event.region_code.startswith(prefix)
+    return scoping.code_in_jurisdiction(user, event.region_code)
 
 
 def registration_is_mine(user: Any, registration: Registration) -> bool:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, reverse
@@ -25,7 +25,7 @@ from matching.pairs.selectors import match_list_visible_to
 from portal.events import outcomes, registrations, requests, schedule, selectors, services
 from portal.events.forms_manage import DecideForm, IdsForm, OutcomeForm, PinForm
 from portal.events.models import Event, Meeting, MeetingRequest, Registration, venue_order
-from portal.form_errors import error_text, form_error_text
+from portal.form_errors import flash_outcome, form_error_text
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -55,12 +55,7 @@ def to_section(event: Event, anchor: str) -> HttpResponse:
 
 def act(request: HttpRequest, event: Event, anchor: str, action: Callable[[], str]) -> HttpResponse:
     """Run one service call; its success text or its errors become the message."""
-    try:
-        text = action()
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(request, text)
+    flash_outcome(request, action)
     return to_section(event, anchor)
 
 
