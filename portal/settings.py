@@ -207,6 +207,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "portal.challenges.tasks.milestone_reminders_task",
         "schedule": crontab(hour=8, minute=45),
     },
+    "dispatch-reminders-daily": {
+        "task": "portal.dispatch.tasks.reminders_task",
+        "schedule": crontab(hour=9, minute=0),
+    },
     "events-expire-meeting-requests-every-10-minutes": {
         "task": "portal.events.tasks.requests_expire_task",
         "schedule": 600.0,

@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from portal import spreadsheets
+
 
 @dataclass(frozen=True)
 class Table:
@@ -120,7 +122,7 @@ def tables_to_xlsx(tables: list[Table]) -> bytes:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in table.rows:
-            sheet.append([str(v) if not isinstance(v, int | float) else v for v in row])
+            sheet.append([spreadsheets.cell(v) for v in row])
         for column, header in zip(sheet.columns, table.headers, strict=False):
             sheet.column_dimensions[column[0].column_letter].width = max(12, len(header) * 2 + 4)
     buffer = BytesIO()

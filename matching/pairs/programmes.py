@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import deque
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from matching.models import ContractType, Match, MatchStatus, PairKind
+from matching.models import ContractType, FollowUp, FollowUpChannel, Match, MatchStatus, PairKind
 from matching.pairs.services import (
     FINAL_STAGES,
     PIPELINE,
@@ -37,6 +38,20 @@ from matching.pairs.services import (
 from portal.models import Expert, Need, Result
 
 S = MatchStatus
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What the programme did with the two sides (a dispatched expert's visit): kept on the
+    pair as a follow-up (跟进记录), so its history shows it even when the pair had already
+    reached the stage."""
+
+    date: dt.date
+    channel: str  # FollowUpChannel
+    summary: str
+    next_step: str = ""
+
+
 # Stages a programme may ask a pair to reach.
 REACHABLE: tuple[str, ...] = (S.APPROVED, S.CONTACTED, S.NEGOTIATING, S.INTENTION, S.SIGNED)
 
@@ -100,8 +115,10 @@ def pair_reach(
     contract_amount: Decimal | None = None,
     contract_date: dt.date | None = None,
     contract_type: str = ContractType.values[0],
+    activity: Activity | None = None,
 ) -> Match:
-    """Make sure the pair ``need`` × ``offer`` exists and has reached at least ``stage``.
+    """Make sure the pair ``need`` × ``offer`` exists and has reached at least ``stage``;
+    with ``activity``, log it on the pair as a follow-up.
 
     A pair already at or past ``stage`` is left where it is. A pair that was rejected,
     declined or closed is not reopened silently: that is a conflict for staff to resolve.
@@ -116,6 +133,8 @@ def pair_reach(
             % {"stage": S(match.status).label, "id": match.pk},
             code="conflict",
         )
+    if activity is not None:
+        _log(match, user, activity)
     if match.status == S.LANDED or PIPELINE.index(match.status) >= PIPELINE.index(stage):
         return match
     text = note or source
@@ -149,3 +168,19 @@ def pair_reach(
         match, event=f"stage:{match.status}", template="match-stage", stage=S(match.status).label
     )
     return match
+
+
+def _log(match: Match, user: User, activity: Activity) -> None:
+    if activity.channel not in FollowUpChannel.values:
+        raise ValueError(activity.channel)
+    FollowUp.objects.create(
+        match=match,
+        date=activity.date,
+        channel=activity.channel,
+        summary=activity.summary.strip()[:2000],
+        next_step=activity.next_step.strip()[:500],
+        by=user,
+    )
+    case = _case(match, responsible=None)
+    case.last_activity_at = timezone.now()
+    case.save(update_fields=["last_activity_at", "updated_at"])

@@ -30,6 +30,7 @@ from portal.challenges.forms import AttachmentForm, EntryForm, MilestoneForm
 from portal.challenges.models import Entry, Member, Milestone, Reviewer
 from portal.challenges.services import can_manage
 from portal.challenges.views import entry_deadline, present
+from portal.downloads import private_file
 from portal.models import Attachment
 
 if TYPE_CHECKING:
@@ -283,7 +284,7 @@ def milestone_document(request: AuthenticatedHttpRequest, eid: int, mid: int) ->
     milestone = get_object_or_404(Milestone, pk=mid, entry=entry)
     if not milestone.document:
         raise Http404
-    return _file(milestone.document, milestone.document.name.rsplit("/", 1)[-1])
+    return private_file(milestone.document, milestone.document.name.rsplit("/", 1)[-1])
 
 
 @login_required
@@ -323,15 +324,4 @@ def attachment_download(request: AuthenticatedHttpRequest, eid: int, aid: int) -
     attachment = next((a for a in attachments_of(entry) if a.pk == aid), None)
     if attachment is None:
         raise Http404
-    return _file(attachment.file, attachment.original_name, attachment.mime_type)
-
-
-def _file(field: Any, name: str, content_type: str | None = None) -> FileResponse:
-    try:
-        handle = field.open("rb")
-    except OSError:
-        raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file(attachment.file, attachment.original_name, attachment.mime_type)

@@ -32,6 +32,7 @@ urlpatterns = [
         apis.VisitListApi.as_view(),
         name="dispatch-visits",
     ),
+    path(VISIT + "attachments/", apis.VisitAttachApi.as_view(), name="dispatch-visit-attach"),
     path(VISIT + "rate/", apis.VisitRateApi.as_view(), name="dispatch-visit-rate"),
     path(VISIT + "propose/", apis.VisitProposeApi.as_view(), name="dispatch-visit-propose"),
     path(ROUND + "ledger/", apis.RoundLedgerApi.as_view(), name="dispatch-ledger"),

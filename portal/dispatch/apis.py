@@ -13,6 +13,7 @@ from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -283,9 +284,11 @@ class AssignmentPinApi(DispatchApi):
 
 
 class VisitListApi(DispatchApi):
-    """GET: the visits of an assignment the user sees; POST: the assigned expert logs one."""
+    """GET: the visits of an assignment the user sees; POST: the assigned expert logs one
+    (JSON, or multipart form data with photos and reports under ``attachments``)."""
 
     pagination_class = Pagination
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(responses=s.VisitOutputSerializer(many=True))
     def get(self, request: Request, pk: int, aid: int) -> Response:
@@ -302,6 +305,20 @@ class VisitListApi(DispatchApi):
 
 def _visit(vid: int) -> Visit:
     return get_object_or_404(Visit.objects.select_related("assignment__round"), pk=vid)
+
+
+@extend_schema(request=s.VisitAttachInputSerializer, responses={201: s.VisitOutputSerializer})
+class VisitAttachApi(DispatchApi):
+    """The expert who logged a visit adds photos or reports (multipart form data, at most
+    10 per visit, each checked by its content)."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    def post(self, request: Request, vid: int) -> Response:
+        visit = _visit(vid)
+        data = valid_input(s.VisitAttachInputSerializer, request)
+        services.visit_attach(user=_actor(request), visit_id=visit.pk, uploads=data["attachments"])
+        return Response(s.VisitOutputSerializer(visit).data, CREATED)
 
 
 @extend_schema(request=s.RateInputSerializer, responses=s.VisitOutputSerializer)

@@ -155,6 +155,33 @@ class ExclusionsForm(forms.Form):
     excluded = IdsField(required=False)
 
 
+ACCEPT = ".pdf,.jpg,.jpeg,.png,.gif,.webp,.doc,.docx,.xls,.xlsx,.ppt,.pptx"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files under one name (each checked by content by the service)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+def _attachments_field() -> MultipleFileField:
+    return MultipleFileField(
+        label=_("照片或报告"),
+        required=False,
+        help_text=_("可多选：现场照片、诊断报告等，PDF、图片或 Office 文件，每条记录最多 10 个。"),
+    )
+
+
 class VisitForm(BootstrapMixin, forms.Form):
     date = forms.DateField(label=_("服务日期"), widget=DATE)
     mode = forms.ChoiceField(label=_("方式"), choices=Visit.Mode.choices)
@@ -165,6 +192,7 @@ class VisitForm(BootstrapMixin, forms.Form):
         label=_("提出的建议"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
     )
     next_step = forms.CharField(label=_("下一步"), max_length=500, required=False)
+    attachments = _attachments_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"date": timezone.localdate(), "mode": Visit.Mode.ONSITE})
@@ -175,6 +203,14 @@ class VisitForm(BootstrapMixin, forms.Form):
             field.widget.attrs["class"] = f"{css} form-control-lg".replace(
                 "form-select form-control-lg", "form-select form-select-lg"
             )
+
+
+class VisitAttachForm(BootstrapMixin, forms.Form):
+    attachments = _attachments_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._style()
 
 
 class ProposeForm(BootstrapMixin, forms.Form):

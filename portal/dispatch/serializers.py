@@ -5,10 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from portal.apis.serializers import ExpertRefSerializer, PostingRefSerializer
+from portal.apis.serializers import (
+    AttachmentRefSerializer,
+    ExpertRefSerializer,
+    PostingRefSerializer,
+)
+from portal.dispatch import selectors
 from portal.dispatch.assignment import REASON_LABELS
 from portal.dispatch.models import Assignment, Round, RoundEnterprise, Visit, Volunteer
 
@@ -249,10 +255,31 @@ class VisitInputSerializer(serializers.Serializer):
     problem = serializers.CharField(max_length=5000, allow_blank=True)
     advice = serializers.CharField(max_length=5000, allow_blank=True)
     next_step = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    attachments = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        max_length=10,
+        help_text="照片或报告（multipart 表单；PDF、图片或 Office 文件，按内容检查）",
+    )
+
+
+class VisitAttachInputSerializer(serializers.Serializer):
+    attachments = serializers.ListField(child=serializers.FileField(), max_length=10)
+
+
+class VisitAttachmentSerializer(AttachmentRefSerializer):
+    def get_url(self, obj: Any) -> str:
+        return reverse("dispatch:visit-attachment", args=[obj.object_id, obj.pk])
 
 
 class VisitOutputSerializer(serializers.ModelSerializer):
     mode = serializers.CharField(read_only=True, help_text="取值：onsite、remote")
+    attachments = serializers.SerializerMethodField()
+
+    @extend_schema_field(VisitAttachmentSerializer(many=True))
+    def get_attachments(self, obj: Visit) -> list[dict[str, Any]]:
+        rows = selectors.visit_attachments(obj)
+        return VisitAttachmentSerializer(rows, many=True).data  # type: ignore[return-value]
 
     class Meta:
         model = Visit
@@ -269,6 +296,7 @@ class VisitOutputSerializer(serializers.ModelSerializer):
             "rating",
             "rating_comment",
             "match",
+            "attachments",
         )
 
 
@@ -285,21 +313,24 @@ class ProposeInputSerializer(serializers.Serializer):
 # ---------------------------------------------------------------------------------- ledger
 
 
-class LedgerExpertSerializer(serializers.Serializer):
+class LedgerCountsSerializer(serializers.Serializer):
+    enterprises = serializers.IntegerField(help_text="服务企业数")
+    visits = serializers.IntegerField(help_text="服务次数")
+    confirmed = serializers.IntegerField(help_text="企业已确认的服务次数（解决的问题）")
+    pairs = serializers.IntegerField(help_text="促成的对接")
+    contracts = serializers.IntegerField(help_text="其中已签约或已落地")
+
+
+class LedgerExpertSerializer(LedgerCountsSerializer):
     expert = ExpertRefSerializer()
-    enterprises = serializers.IntegerField()
-    visits = serializers.IntegerField()
-    rating = serializers.FloatField(allow_null=True)
-    pairs = serializers.IntegerField()
-    contracts = serializers.IntegerField()
+    institute = serializers.CharField(help_text="专家所在单位")
+    capacity = serializers.IntegerField(help_text="可服务企业数（各批次之和）")
+    rating = serializers.FloatField(allow_null=True, help_text="平均评分")
+    load = serializers.FloatField(allow_null=True, help_text="服务企业数 / 可服务企业数")
 
 
-class LedgerInstituteSerializer(serializers.Serializer):
+class LedgerInstituteSerializer(LedgerCountsSerializer):
     institute = serializers.CharField()
-    enterprises = serializers.IntegerField()
-    visits = serializers.IntegerField()
-    pairs = serializers.IntegerField()
-    contracts = serializers.IntegerField()
 
 
 class LedgerCoverageSerializer(serializers.Serializer):
@@ -307,12 +338,22 @@ class LedgerCoverageSerializer(serializers.Serializer):
     district = serializers.CharField()
     to_serve = serializers.IntegerField()
     served = serializers.IntegerField()
+    experts = serializers.IntegerField(help_text="为该领域、区县企业服务的专家数")
+
+
+class LedgerLoadSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    experts = serializers.IntegerField()
+    capacity = serializers.IntegerField()
+    assigned = serializers.IntegerField()
+    load = serializers.FloatField(allow_null=True)
 
 
 class LedgerSerializer(serializers.Serializer):
     experts = LedgerExpertSerializer(many=True)
     institutes = LedgerInstituteSerializer(many=True)
     coverage = LedgerCoverageSerializer(many=True)
+    load = LedgerLoadSerializer(many=True)
 
 
 def ledger_data(book: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:

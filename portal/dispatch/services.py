@@ -14,19 +14,24 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
 from accounts.notifications import notify
 from matching.lists.services import pair_scores
-from matching.models import MatchStatus
-from matching.pairs import scoping
-from matching.pairs.programmes import pair_reach
+from matching.models import FollowUpChannel, MatchStatus
+from matching.pairs.programmes import Activity, pair_reach
 from portal.dispatch import assignment as optimiser
+from portal.dispatch import selectors
 from portal.dispatch.models import Assignment, Round, RoundEnterprise, Visit, Volunteer
+from portal.dispatch.selectors import can_manage, is_assigned_expert
 from portal.models import Expert, Need, PostingStatus, Result, TechField
 from portal.reference.regions import region_prefix
+from portal.services.attachments import attachment_store, upload_check
+
+MAX_VISIT_ATTACHMENTS = 10
 
 ROUND_FIELDS = (
     "title",
@@ -37,11 +42,6 @@ ROUND_FIELDS = (
     "min_score",
     "visit_due_days",
 )
-
-
-def can_manage(user: Any, round_: Round) -> bool:
-    """Bureau staff whose jurisdiction covers the round's region."""
-    return scoping.code_in_jurisdiction(user, round_.region_code)
 
 
 def require_manager(user: Any, round_: Round) -> None:
@@ -311,9 +311,7 @@ def round_publish(*, user: User, round_: Round) -> Round:
         "volunteer__expert__user", "enterprise__organization"
     ):
         people = [row.volunteer.expert.user] if row.volunteer.expert.user else []
-        people += list(
-            User.objects.filter(memberships__organization=row.enterprise.organization_id)
-        )
+        people += _enterprise_people(row.enterprise.organization_id)
         for person in people:
             notify(
                 user=person,
@@ -321,13 +319,31 @@ def round_publish(*, user: User, round_: Round) -> Round:
                 subject=_("产业特派员派遣：%(expert)s → %(org)s")
                 % {"expert": row.volunteer.expert, "org": row.enterprise.organization},
                 body=round_.title,
-                url="",
+                url=reverse("dispatch:mine"),
             )
     return round_
 
 
-def _assigned_expert(user: User, assignment: Assignment) -> bool:
-    return assignment.volunteer.expert.user_id == user.pk
+def _enterprise_people(org_id: int) -> list[User]:
+    return list(User.objects.filter(memberships__organization=org_id, is_active=True))
+
+
+def _check_uploads(uploads: Iterable[Any], already: int = 0) -> list[Any]:
+    """Every upload checked by its bytes before anything is stored (one bad file: nothing
+    saved)."""
+    files = [u for u in uploads if u]
+    if already + len(files) > MAX_VISIT_ATTACHMENTS:
+        raise ValidationError(
+            {"attachments": [_("每条服务记录最多 %(n)s 个附件。") % {"n": MAX_VISIT_ATTACHMENTS}]}
+        )
+    for upload in files:
+        try:
+            upload_check(upload, rename=False)
+        except ValidationError as exc:
+            raise ValidationError(
+                {"attachments": [f"{upload.name}：{m}" for m in exc.messages]}
+            ) from exc
+    return files
 
 
 @transaction.atomic
@@ -340,11 +356,15 @@ def visit_log(
     problem: str,
     advice: str,
     next_step: str = "",
+    attachments: Iterable[Any] = (),
 ) -> Visit:
     """The assigned expert logs a visit or remote session (not before the assignment was
-    published, not in the future)."""
-    row = Assignment.objects.select_related("round", "volunteer__expert").get(pk=assignment_id)
-    if not _assigned_expert(user, row):
+    published, not in the future), with photos and reports; the enterprise is asked to
+    confirm and rate it."""
+    row = Assignment.objects.select_related(
+        "round", "volunteer__expert", "enterprise__organization"
+    ).get(pk=assignment_id)
+    if not is_assigned_expert(user, row):
         raise PermissionDenied(_("只有被派遣的专家可以记录服务。"))
     if row.round.status != Round.Status.PUBLISHED:
         raise ValidationError(_("派遣尚未发布。"))
@@ -360,9 +380,13 @@ def visit_log(
         errors["problem"] = [_("请填写诊断的问题。")]
     if not advice.strip():
         errors["advice"] = [_("请填写提出的建议。")]
+    try:
+        files = _check_uploads(attachments)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
-    return Visit.objects.create(
+    visit = Visit.objects.create(
         assignment=row,
         date=date,
         mode=mode,
@@ -371,6 +395,34 @@ def visit_log(
         next_step=next_step.strip()[:500],
         logged_by=user,
     )
+    for upload in files:
+        attachment_store(owner=visit, by=user, upload=upload)
+    for person in _enterprise_people(row.enterprise.organization_id):
+        notify(
+            user=person,
+            event_key=f"dispatch-visit:{visit.pk}:logged",
+            subject=_("请确认产业特派员服务：%(expert)s %(date)s")
+            % {"expert": row.volunteer.expert, "date": date.isoformat()},
+            body=f"{_('诊断的问题')}：{visit.problem}\n{_('提出的建议')}：{visit.advice}",
+            url=reverse("dispatch:visit-rate", args=[visit.pk]),
+        )
+    return visit
+
+
+@transaction.atomic
+def visit_attach(*, user: User, visit_id: int, uploads: Iterable[Any]) -> list[Any]:
+    """The expert who logged a visit adds photos or reports to it later."""
+    visit = (
+        Visit.objects.select_for_update(of=("self",))
+        .select_related("assignment__volunteer__expert")
+        .get(pk=visit_id)
+    )
+    if not is_assigned_expert(user, visit.assignment):
+        raise PermissionDenied(_("只有被派遣的专家可以上传服务材料。"))
+    files = _check_uploads(uploads, already=len(selectors.visit_attachments(visit)))
+    if not files:
+        raise ValidationError({"attachments": [_("请选择要上传的文件。")]})
+    return [attachment_store(owner=visit, by=user, upload=u) for u in files]
 
 
 @transaction.atomic
@@ -406,7 +458,7 @@ def visit_propose(
         "assignment__round", "assignment__volunteer__expert", "assignment__enterprise"
     ).get(pk=visit_id)
     row = visit.assignment
-    if not (_assigned_expert(user, row) or can_manage(user, row.round)):
+    if not (is_assigned_expert(user, row) or can_manage(user, row.round)):
         raise PermissionDenied(_("只有被派遣的专家或工作人员可以提出合作。"))
     need = (
         row.enterprise.needs.filter(pk=need_id).first()
@@ -423,14 +475,55 @@ def visit_propose(
         if found is None:
             raise ValidationError({"result": [_("请选择该专家的科技成果。")]})
         offer = found
+    source = _("产业特派员“%(round)s”走访") % {"round": row.round.title}
     visit.match = pair_reach(
         user=user,
         need=need,
         offer=offer,
         stage=MatchStatus.CONTACTED,
-        source=_("产业特派员“%(round)s”走访") % {"round": row.round.title},
+        source=source,
+        source_url=reverse("dispatch:detail", args=[row.round_id]),
         note=visit.next_step or visit.advice[:200],
         since=timezone.make_aware(dt.datetime.combine(visit.date, dt.time(9))),
+        activity=Activity(
+            date=visit.date,
+            channel=FollowUpChannel.VISIT
+            if visit.mode == Visit.Mode.ONSITE
+            else FollowUpChannel.ONLINE,
+            summary=f"{source}（{expert}）：{visit.problem}\n{_('建议')}：{visit.advice}",
+            next_step=visit.next_step,
+        ),
     )
     visit.save(update_fields=["match"])
     return visit
+
+
+def reminders_send() -> int:
+    """Daily: remind each expert with an idle assignment to visit (and log it), and each
+    enterprise with a visit unconfirmed for a week to confirm it; once per assignment and
+    per visit. Returns the number of notices created."""
+    sent = 0
+    for row in selectors.idle_assignments().select_related("volunteer__expert__user"):
+        person = row.volunteer.expert.user
+        if person is not None and notify(
+            user=person,
+            event_key=f"dispatch:{row.pk}:no-visit",
+            subject=_("请尽快走访并记录服务：%(org)s") % {"org": row.enterprise.organization},
+            body=_("“%(round)s”发布已满 %(days)s 天，尚无服务记录。")
+            % {"round": row.round.title, "days": row.round.visit_due_days},
+            url=reverse("dispatch:visit-log", args=[row.pk]),
+        ):
+            sent += 1
+    for visit in selectors.unconfirmed_visits():
+        row = visit.assignment
+        for person in _enterprise_people(row.enterprise.organization_id):
+            if notify(
+                user=person,
+                event_key=f"dispatch-visit:{visit.pk}:remind",
+                subject=_("服务记录待确认：%(expert)s %(date)s")
+                % {"expert": row.volunteer.expert, "date": visit.date.isoformat()},
+                body=visit.problem,
+                url=reverse("dispatch:visit-rate", args=[visit.pk]),
+            ):
+                sent += 1
+    return sent

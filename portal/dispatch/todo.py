@@ -7,12 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from matching.pairs.todo import TodoGroup, TodoItem
 from portal.dispatch import selectors
-from portal.dispatch.models import Visit
 
 
 def dispatch_todos(user: Any) -> list[TodoGroup]:
@@ -22,7 +22,7 @@ def dispatch_todos(user: Any) -> list[TodoGroup]:
         TodoItem(
             title=f"{a.volunteer.expert} → {a.enterprise.organization}",
             detail=a.round.title,
-            url="",
+            url=reverse("dispatch:detail", args=[a.round_id]) + "#assignments",
             due=timezone.localdate(a.round.published_at) + dt.timedelta(days=a.round.visit_due_days)
             if a.round.published_at
             else None,
@@ -30,23 +30,14 @@ def dispatch_todos(user: Any) -> list[TodoGroup]:
         )
         for a in selectors.overdue_assignments(user=user)[:100]
     ]
-    week_ago = timezone.now() - dt.timedelta(days=7)
     unconfirmed = [
         TodoItem(
             title=f"{v.assignment.volunteer.expert} → {v.assignment.enterprise.organization}",
             detail=v.assignment.round.title,
-            url="",
+            url=reverse("dispatch:ledger", args=[v.assignment.round_id]) + f"#visit-{v.pk}",
             due=v.date,
         )
-        for v in Visit.objects.filter(
-            confirmed_at__isnull=True,
-            created_at__lt=week_ago,
-            assignment__round__region_code__startswith=user.jurisdiction,
-        ).select_related(
-            "assignment__volunteer__expert",
-            "assignment__enterprise__organization",
-            "assignment__round",
-        )[:100]
+        for v in selectors.unconfirmed_visits(region_prefix=user.jurisdiction)[:100]
     ]
     return [
         TodoGroup("dispatch-idle", _("派遣后尚未走访的特派员"), idle),

@@ -24,4 +24,11 @@ urlpatterns = [
     path("assignments/<int:aid>/visit/", views.visit_log, name="visit-log"),
     path("visits/<int:vid>/propose/", views.visit_propose, name="visit-propose"),
     path("visits/<int:vid>/rate/", views.visit_rate, name="visit-rate"),
+    path("visits/<int:vid>/attachments/", views.visit_attach, name="visit-attach"),
+    path(
+        "visits/<int:vid>/attachments/<int:aid>/",
+        views.visit_attachment,
+        name="visit-attachment",
+    ),
+    path("<int:pk>/ledger.xlsx", views.ledger_export, name="ledger-export"),
 ]

@@ -16,15 +16,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Organization
+from matching.dashboards.export import tables_to_xlsx
 from portal.dispatch import selectors, services
 from portal.dispatch.assignment import REASON_LABELS
+from portal.dispatch.dashboard import ledger_tables
 from portal.dispatch.forms import (
     EnterprisesAddForm,
     ExclusionsForm,
@@ -32,10 +34,12 @@ from portal.dispatch.forms import (
     ProposeForm,
     RateForm,
     RoundForm,
+    VisitAttachForm,
     VisitForm,
     VolunteerForm,
 )
 from portal.dispatch.models import Assignment, Round, Visit, Volunteer
+from portal.downloads import private_file
 from portal.form_errors import error_text, flash_outcome, form_add_service_errors, form_error_text
 from portal.models import Expert, PostingStatus
 from portal.reference.regions import region_full_name
@@ -365,7 +369,7 @@ def _propose_form(row: Assignment, data: Any = None) -> ProposeForm:
 @login_required
 def visit_log(request: AuthenticatedHttpRequest, aid: int) -> HttpResponse:
     row = _my_assignment(request, aid)
-    form = VisitForm(request.POST or None)
+    form = VisitForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             visit = services.visit_log(user=request.user, assignment_id=row.pk, **form.cleaned_data)
@@ -373,18 +377,69 @@ def visit_log(request: AuthenticatedHttpRequest, aid: int) -> HttpResponse:
             form_add_service_errors(form, exc)
         else:
             messages.success(request, _("服务记录已保存，企业确认后计入台账。"))
-            return redirect(reverse("dispatch:visit-log", args=[row.pk]) + f"?visit={visit.pk}")
-    visits = list(row.visits.select_related("match"))
+            return redirect(reverse("dispatch:visit-log", args=[row.pk]) + f"#visit-{visit.pk}")
+    return _visit_page(request, row, form=form)
+
+
+def _visit_page(
+    request: AuthenticatedHttpRequest,
+    row: Assignment,
+    *,
+    form: VisitForm | None = None,
+    attach_form: VisitAttachForm | None = None,
+    attach_visit: int | None = None,
+) -> HttpResponse:
+    visits = selectors.with_files(list(row.visits.select_related("match")))
     return render(
         request,
         "dispatch/visit_form.html",
         {
             "assignment": row,
-            "form": form,
+            "form": form or VisitForm(),
             "visits": visits,
             "propose_form": _propose_form(row),
+            "attach_form": attach_form or VisitAttachForm(),
+            "attach_visit": attach_visit,
         },
     )
+
+
+@login_required
+@require_POST
+def visit_attach(request: AuthenticatedHttpRequest, vid: int) -> HttpResponse:
+    """The expert adds photos or reports to a visit already logged."""
+    visit = get_object_or_404(Visit.objects.select_related("assignment"), pk=vid)
+    row = _my_assignment(request, visit.assignment_id)
+    form = VisitAttachForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            stored = services.visit_attach(
+                user=request.user, visit_id=visit.pk, uploads=form.cleaned_data["attachments"]
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已上传 %(n)s 个文件。") % {"n": len(stored)})
+            return redirect(reverse("dispatch:visit-log", args=[row.pk]) + f"#visit-{visit.pk}")
+    return _visit_page(request, row, attach_form=form, attach_visit=visit.pk)
+
+
+@login_required
+def visit_attachment(request: AuthenticatedHttpRequest, vid: int, aid: int) -> FileResponse:
+    """A visit's photo or report, for the expert, the served enterprise and the round's
+    staff."""
+    visit = get_object_or_404(
+        Visit.objects.select_related(
+            "assignment__round", "assignment__volunteer__expert", "assignment__enterprise"
+        ),
+        pk=vid,
+    )
+    if not selectors.can_see_visit(request.user, visit):
+        raise Http404
+    found = next((a for a in selectors.visit_attachments(visit) if a.pk == aid), None)
+    if found is None:
+        raise Http404
+    return private_file(found.file, found.original_name, found.mime_type)
 
 
 @login_required
@@ -437,6 +492,7 @@ def visit_rate(request: AuthenticatedHttpRequest, vid: int) -> HttpResponse:
         else:
             messages.success(request, _("感谢评价，服务已确认。"))
             return redirect("dispatch:mine")
+    selectors.with_files([visit])
     return render(request, "dispatch/visit_rate.html", {"visit": visit, "form": form})
 
 
@@ -447,11 +503,27 @@ def visit_rate(request: AuthenticatedHttpRequest, vid: int) -> HttpResponse:
 def ledger(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     round_ = _managed_round(request, pk)
     book = selectors.ledger(rounds=Round.objects.filter(pk=round_.pk))
-    visits = (
-        Visit.objects.filter(assignment__round=round_)
-        .select_related("assignment__volunteer__expert", "assignment__enterprise__organization")
-        .order_by("-date", "-pk")[:200]
+    visits = selectors.with_files(
+        list(
+            Visit.objects.filter(assignment__round=round_)
+            .select_related("assignment__volunteer__expert", "assignment__enterprise__organization")
+            .order_by("-date", "-pk")[:200]
+        )
     )
     return render(
         request, "dispatch/ledger.html", {"round": round_, "book": book, "visits": visits}
     )
+
+
+@login_required
+def ledger_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The round's ledger as an Excel workbook: one sheet per table, numbers as numbers and
+    dates as dates."""
+    round_ = _managed_round(request, pk)
+    tables = ledger_tables(Round.objects.filter(pk=round_.pk), visits=True)
+    response = HttpResponse(
+        tables_to_xlsx(tables),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="dispatch-ledger-{round_.pk}.xlsx"'
+    return response

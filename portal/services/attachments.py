@@ -88,9 +88,10 @@ def attachment_add(*, posting: Any, by: User, upload: UploadedFile) -> Attachmen
     return attachment_store(owner=posting, by=by, upload=upload)
 
 
-def upload_check(upload: UploadedFile) -> tuple[str, str, int]:
+def upload_check(upload: UploadedFile, *, rename: bool = True) -> tuple[str, str, int]:
     """Refuse an upload that is too large, empty or not of an allowed type by its bytes;
-    give it a random stored name (the original is returned, for display only)."""
+    unless ``rename`` is false, give it a random stored name (the original is returned, for
+    display only)."""
     size = upload.size or 0
     if size > settings.ATTACHMENT_MAX_BYTES:
         limit = settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)
@@ -102,6 +103,8 @@ def upload_check(upload: UploadedFile) -> tuple[str, str, int]:
     head = upload.read(8192)
     mime = detect_mime_type(name=name, head=head, stream=upload)
     upload.seek(0)
+    if not rename:
+        return name, mime, size
     ext = PurePath(name).suffix.lower()
     # A random stored name: the original one is kept for display only, never used on disk.
     upload.name = f"{uuid.uuid4().hex}{ext}"

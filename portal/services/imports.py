@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization
-from portal import access
+from portal import access, spreadsheets
 from portal.models import CooperationMode, Expert, IPType, MaturityLevel, Need, TechField
 from portal.reference.regions import region_full_name, region_table
 from portal.services import postings
@@ -388,17 +388,10 @@ def _workbook_bytes(title: str, header: list[str], rows: Iterable[list[Any]]) ->
     sheet = book.create_sheet(title=title)
     sheet.append(header)
     for row in rows:
-        sheet.append([_safe_cell(v) for v in row])
+        sheet.append([spreadsheets.cell(v) for v in row])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-def _safe_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formulae in exported text (CSV/formula injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 def import_template(*, kind: str) -> bytes:

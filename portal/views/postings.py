@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from portal import access, selectors
+from portal.downloads import private_file
 from portal.filters import POSTING_FILTERS
 from portal.form_errors import form_add_service_errors
 from portal.forms import POSTING_FORMS, ImportForm, PostingForm, RejectForm
@@ -390,15 +391,7 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     posting = access.get_posting_for_user(kind, user, attachment.object_id)
     if "attachments" in access.hidden_fields(user, posting):
         raise PermissionDenied
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.mime_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file(attachment.file, attachment.original_name, attachment.mime_type)
 
 
 @login_required

@@ -173,11 +173,15 @@ def test_the_ledger_counts_visits_ratings_pairs_and_coverage(world, staff, alice
     book = ledger(rounds=Round.objects.filter(pk=round_.pk))
     expert_row = book["experts"][0]
     assert (
+        expert_row["institute"],
+        expert_row["capacity"],
         expert_row["enterprises"],
         expert_row["visits"],
+        expert_row["confirmed"],
         expert_row["rating"],
         expert_row["pairs"],
-    ) == (1, 1, 4.0, 1)
+        expert_row["load"],
+    ) == ("材料研究院", 3, 1, 1, 1, 4.0, 1, 0.33)
     assert book["institutes"][0]["institute"] == "材料研究院"
     assert book["coverage"] == [
         {
@@ -185,7 +189,11 @@ def test_the_ledger_counts_visits_ratings_pairs_and_coverage(world, staff, alice
             "district": world["need"].organization.region_name,
             "to_serve": 1,
             "served": 1,
+            "experts": 1,
         }
+    ]
+    assert book["load"] == [
+        {"field": field.name, "experts": 1, "capacity": 3, "assigned": 1, "load": 0.33}
     ]
 
 
