@@ -224,3 +224,14 @@ def test_the_daily_reminders_reach_idle_experts_and_slow_enterprises_once(  # ty
         assert notice.url == reverse("dispatch:visit-rate", args=[visit.pk])
         services.visit_rate(user=alice, visit_id=visit.pk, rating=4)
         assert reminders_task.delay().get() == 0
+
+
+def test_a_visit_dated_before_the_assignment_is_refused(world, staff, field) -> None:  # type: ignore[no-untyped-def]
+    row = _published(world, staff, field)
+    before = timezone.localdate(row.round.published_at) - dt.timedelta(days=1)
+    response = _client(world["prof"]).post(
+        reverse("dispatch:visit-log", args=[row.pk]),
+        {"date": before.isoformat(), "mode": "onsite", "problem": "缩痕", "advice": "保压"},
+    )
+    assert "服务日期不能早于派遣发布日期" in response.content.decode()
+    assert not Visit.objects.exists()
