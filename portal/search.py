@@ -1,9 +1,19 @@
 """Chinese full-text search over the registers, with the matching engine's tokeniser.
 
-The services store the jieba tokens of each posting in ``search_tokens`` (space-separated).
-PostgreSQL ranks with ``to_tsvector('simple', search_tokens)`` against ``plainto_tsquery`` of
-the query's tokens (GIN expression index from migration 0002); other databases fall back to
-token-overlap scoring in SQL. Both sit behind :func:`search_queryset`.
+The services store in ``search_tokens`` (space-separated) the jieba tokens of each posting
+(title twice, for ranking) followed by the distinct CJK character unigrams and bigrams of
+its title, keywords and text. A query term matches a posting whose text *contains* it:
+a Han term is looked up as its bigrams (a single character as itself), so 废水 finds
+印染废水 and 材料 finds 复合材料 even where jieba kept the compound whole (substring recall
+is 100 %); other terms (Latin, digits, mixed) as whole tokens. Every term must match.
+Ranking puts whole-word hits (the precise tokens, title counted twice) and postings whose
+title holds the whole query first.
+
+PostgreSQL ranks with ``to_tsvector('simple', search_tokens)`` (GIN expression index from
+migration 0002); other databases fall back to token matching in SQL. Both sit behind
+:func:`search_queryset`. When the strict query finds nothing, :func:`related_queryset`
+gives postings sharing part of it (a long term's sub-words, or a synonym), for a separate
+"相关结果" list.
 """
 
 from __future__ import annotations
@@ -13,7 +23,17 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, FloatField, IntegerField, QuerySet, TextField, Value
+from django.db.models import (
+    Case,
+    F,
+    FloatField,
+    IntegerField,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Concat, Length, Replace
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -35,13 +55,46 @@ def tokenize(text: str) -> list[str]:
     return engine_tokenize(text or "")
 
 
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def _normalize(text: str) -> str:
+    from matching.engine.text import normalize
+
+    return normalize(text)
+
+
+def char_grams(text: str) -> list[str]:
+    """The distinct unigrams and bigrams of each run of Han characters in ``text``, in
+    order of first appearance."""
+    grams: dict[str, None] = {}
+    for run in HAN.findall(_normalize(text)):
+        for i, char in enumerate(run):
+            grams.setdefault(char, None)
+            if i + 1 < len(run):
+                grams.setdefault(run[i : i + 2], None)
+    return list(grams)
+
+
 def search_tokens_for(*, title: str, keywords: str, body: Iterable[str]) -> str:
-    """The text stored in Posting.search_tokens. Title tokens count twice (a ranking boost)."""
+    """The text stored in Posting.search_tokens: the precise tokens (title twice, a ranking
+    boost), then the character grams every substring query is matched on."""
+    parts = [title, keywords, *body]
     title_tokens = tokenize(title)
     tokens = [*title_tokens, *title_tokens, *tokenize(keywords)]
     for part in body:
         tokens.extend(tokenize(part))
-    return " ".join(tokens)
+    return " ".join([*tokens, *char_grams(" ".join(parts))])
+
+
+def term_grams(term: str) -> list[str]:
+    """What a query term is matched on: a Han term's bigrams (a single character: itself);
+    any other term whole."""
+    if not HAN.fullmatch(term):
+        return [term]
+    if len(term) == 1:
+        return [term]
+    return list(dict.fromkeys(term[i : i + 2] for i in range(len(term) - 1)))
 
 
 def query_terms(query: str) -> list[str]:
@@ -58,8 +111,55 @@ def _uses_postgres(qs: QuerySet[Any]) -> bool:
     return connections[qs.db].vendor == "postgresql"
 
 
+def _title_field(qs: QuerySet[Any]) -> str:
+    names = {f.name for f in qs.model._meta.get_fields()}
+    return "title" if "title" in names else "name"
+
+
+TITLE_BONUS = 5.0
+
+
+def _title_bonus(qs: QuerySet[Any], terms: list[str]) -> Any:
+    """:data:`TITLE_BONUS` when the title holds every term (it outweighs a few whole-word
+    hits in the text), else 0."""
+    title = _title_field(qs)
+    condition = Q()
+    for term in terms:
+        condition &= Q(**{f"{title}__icontains": term})
+    return Case(
+        When(condition, then=Value(TITLE_BONUS)), default=Value(0.0), output_field=FloatField()
+    )
+
+
+def _pg_query(tokens: Iterable[str], *, any_of: bool = False) -> Any:
+    from django.contrib.postgres.search import SearchQuery
+
+    query: Any = None
+    for token in tokens:
+        part = SearchQuery(token, config="simple", search_type="plain")
+        query = part if query is None else (query | part if any_of else query & part)
+    return query
+
+
+def _padded(qs: QuerySet[Any]) -> QuerySet[Any]:
+    padded = Concat(Value(" "), F("search_tokens"), Value(" "), output_field=TextField())
+    return qs.alias(search_padded=padded)
+
+
+def _occurrences(token: str) -> Any:
+    needle = f" {token} "
+    return Cast(
+        Cast(
+            Length("search_padded") - Length(Replace("search_padded", Value(needle), Value(""))),
+            IntegerField(),
+        )
+        / Value(len(needle)),
+        FloatField(),
+    )
+
+
 def search_queryset(qs: QuerySet[Any], query: str) -> tuple[QuerySet[Any], list[str]]:
-    """Narrow ``qs`` to postings matching every term of ``query``, best first.
+    """Narrow ``qs`` to postings containing every term of ``query``, best first.
 
     Returns the queryset (annotated with ``search_rank``) and the terms, for highlighting.
     A query without any searchable term leaves ``qs`` unchanged.
@@ -67,30 +167,86 @@ def search_queryset(qs: QuerySet[Any], query: str) -> tuple[QuerySet[Any], list[
     terms = query_terms(query)
     if not terms:
         return qs, []
+    grams = [g for term in terms for g in term_grams(term)]
+    bonus = _title_bonus(qs, terms)
     if _uses_postgres(qs):
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+        from django.contrib.postgres.search import SearchRank, SearchVector
 
         vector = SearchVector("search_tokens", config="simple")
-        ts_query = SearchQuery(" ".join(terms), config="simple", search_type="plain")
         ranked = (
             qs.alias(search_vector=vector)
-            .filter(search_vector=ts_query)
-            .annotate(search_rank=SearchRank(vector, ts_query))
+            .filter(search_vector=_pg_query(grams))
+            .annotate(
+                search_rank=SearchRank(vector, _pg_query(terms, any_of=True)) * Value(4.0)
+                + SearchRank(vector, _pg_query(grams))
+                + bonus
+            )
             .order_by("-search_rank", "-pk")
         )
         return ranked, terms
-    padded = Concat(Value(" "), F("search_tokens"), Value(" "), output_field=TextField())
-    qs = qs.alias(search_padded=padded)
-    rank: Any = Value(0.0, output_field=FloatField())
+    qs = _padded(qs)
+    for gram in grams:
+        qs = qs.filter(search_padded__contains=f" {gram} ")
+    rank: Any = bonus
     for term in terms:
-        needle = f" {term} "
-        qs = qs.filter(search_padded__contains=needle)
-        occurrences = Cast(
-            Length("search_padded") - Length(Replace("search_padded", Value(needle), Value(""))),
-            IntegerField(),
-        ) / Value(len(needle))
-        rank = rank + Cast(occurrences, FloatField())
+        rank = rank + _occurrences(term)
     return qs.annotate(search_rank=rank).order_by("-search_rank", "-pk"), terms
+
+
+def synonyms_of(term: str) -> list[str]:
+    from matching.engine.synonyms import synonyms_of as engine_synonyms
+
+    return engine_synonyms(term)
+
+
+def related_terms(query: str) -> list[str]:
+    """What a query shares with postings that do not contain all of it: the sub-words of its
+    long terms (jieba's search mode) and the synonyms of its terms."""
+    from matching.engine.text import load
+
+    terms = query_terms(query)
+    out: dict[str, None] = {}
+    tokenizer = load()
+    for term in terms:
+        for sub in tokenizer.lcut_for_search(term):
+            if len(sub) >= 2 and sub != term:
+                out.setdefault(sub, None)
+        for synonym in synonyms_of(term):
+            out.setdefault(synonym, None)
+    return [t for t in out if t not in terms][:20]
+
+
+def related_queryset(qs: QuerySet[Any], query: str) -> tuple[QuerySet[Any], list[str]]:
+    """Postings containing at least one related term of ``query`` (sub-word or synonym),
+    those sharing most first; empty when the query has none."""
+    related = related_terms(query)
+    if not related:
+        return qs.none(), []
+    if _uses_postgres(qs):
+        from django.contrib.postgres.search import SearchRank, SearchVector
+
+        vector = SearchVector("search_tokens", config="simple")
+        matches: Any = None
+        for term in related:
+            part = _pg_query(term_grams(term))
+            matches = part if matches is None else matches | part
+        ranked = (
+            qs.alias(search_vector=vector)
+            .filter(search_vector=matches)
+            .annotate(search_rank=SearchRank(vector, matches))
+            .order_by("-search_rank", "-pk")
+        )
+        return ranked, related
+    qs = _padded(qs)
+    found = Q()
+    rank: Any = Value(0.0, output_field=FloatField())
+    for term in related:
+        every = Q()
+        for gram in term_grams(term):
+            every &= Q(search_padded__contains=f" {gram} ")
+        found |= every
+        rank = rank + Case(When(every, then=Value(1.0)), default=Value(0.0))
+    return qs.filter(found).annotate(search_rank=rank).order_by("-search_rank", "-pk"), related
 
 
 def _term_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
