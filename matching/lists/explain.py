@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from matching.engine.evidence import carries_meaning
 from matching.engine.text import PHRASE_SEP
 
 FACTOR_LABELS: dict[str, Any] = {
@@ -36,12 +37,15 @@ class Explanation:
 
 
 def explanation_summary(data: dict[str, Any] | None, *, max_terms: int = 8) -> Explanation:
-    """Shared terms (phrases shown without their joining space) and every part's
-    contribution, text first, then the structured factors that applied, largest first."""
+    """Shared terms that carry meaning (no numbers, units, single characters or generic
+    words; phrases shown without their joining space) and every part's contribution, text
+    first, then the structured factors that applied, largest first."""
     data = data or {}
     terms: list[str] = []
     for item in data.get("terms") or []:
         term = str(item.get("term", "")) if isinstance(item, dict) else str(item)
+        if not carries_meaning(term):
+            continue
         term = term.replace(PHRASE_SEP, "")
         if term and term not in terms:
             terms.append(term)
