@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import URLPattern, path
 
 from portal.views import postings as views
+from portal.views.completeness import need_completeness_panel
 
 app_name = "registers"
 
@@ -34,6 +35,7 @@ def _register(prefix: str, kind: str) -> list[URLPattern]:
 
 
 urlpatterns = [
+    path("needs/completeness/", need_completeness_panel, name="need-completeness"),
     *_register("needs", "need"),
     *_register("results", "result"),
     *_register("experts", "expert"),

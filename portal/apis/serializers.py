@@ -13,6 +13,7 @@ from rest_framework import serializers
 from accounts.models import Alliance
 from portal import access
 from portal.models import CooperationMode, Expert, IPType, MaturityLevel, Need, TechField
+from portal.services.completeness import need_completeness
 from portal.services.postings import SPECS
 
 
@@ -142,6 +143,16 @@ class PostingOutputSerializer(serializers.Serializer):
         return data
 
 
+class CompletenessItemSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class CompletenessSerializer(serializers.Serializer):
+    score = serializers.IntegerField(min_value=0, max_value=100)
+    missing = CompletenessItemSerializer(many=True)
+
+
 class NeedOutputSerializer(PostingOutputSerializer):
     title = serializers.CharField()
     description = serializers.CharField(allow_null=True)
@@ -150,6 +161,12 @@ class NeedOutputSerializer(PostingOutputSerializer):
     expected_maturity = CodeNameSerializer(allow_null=True)
     deadline = serializers.DateField(allow_null=True)
     confidential_fields = serializers.ListField(child=serializers.CharField())
+    completeness = serializers.SerializerMethodField()
+
+    @extend_schema_field(CompletenessSerializer)
+    def get_completeness(self, obj: Any) -> dict[str, Any]:
+        """How answerable the need is (portal.services.completeness), read-only."""
+        return need_completeness(obj).as_dict()
 
 
 class ResultOutputSerializer(PostingOutputSerializer):

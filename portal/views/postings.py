@@ -32,6 +32,7 @@ from portal.search import highlight, snippet
 from portal.services import attachments as attachment_services
 from portal.services import imports as import_services
 from portal.services import postings as posting_services
+from portal.services.completeness import need_completeness
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -417,9 +418,17 @@ def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     items = list(selectors.posting_list_pending_review(kind=kind, user=user)[:200])
     for item in items:
         item.display_title = _display_title(kind, item)
+    sort = request.GET.get("sort", "")
+    if kind == "need":
+        for item in items:
+            item.completeness = need_completeness(item)
+        if sort in ("completeness", "-completeness"):
+            # stable: equal scores keep the queue's oldest-first order
+            items.sort(key=lambda i: i.completeness.score, reverse=sort.startswith("-"))
     context = {
         **_kind_context(kind),
         "items": items,
+        "sort": sort if kind == "need" else "",
         "counts": selectors.review_counts(user=user),
         "kinds": [(k, KIND_LABELS[k]) for k in selectors.KINDS],
     }
