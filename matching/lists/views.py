@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
+from matching.engine import dedupe
 from matching.lists import selectors, services
 from matching.lists.explain import explanation_summary
 from matching.models import MatchStatus, RematchJob
@@ -65,6 +66,34 @@ def rematch_start(request: HttpRequest) -> HttpResponse:
     return redirect("matching:rematch")
 
 
+SIMILAR_LABELS: dict[str, Any] = {
+    "result": gettext_lazy("相似成果"),
+    "expert": gettext_lazy("相似专家"),
+    "need": gettext_lazy("相似需求"),
+}
+
+
+def _owner(other: Any) -> Any:
+    if other is None:
+        return None
+    if getattr(other, "organization_id", None):
+        return ("org", other.organization_id)
+    name = getattr(other, "institution_name", "") or ""
+    return ("name", name) if name else None
+
+
+def _folded(rows: list[dict[str, Any]], top: int) -> list[dict[str, Any]]:
+    """Near-duplicates (same organisation, near-identical title) fold into the best-ranked
+    one, which lists them under ``similar``; then the first ``top`` entries."""
+    items = [dedupe.Item(_owner(row["other"]), str(row["other"] or "")) for row in rows]
+    out = []
+    for group in dedupe.groups(items):
+        head = rows[group[0]]
+        head["similar"] = [rows[i] for i in group[1:]]
+        out.append(head)
+    return out[:top]
+
+
 def _detail_url(target_kind: str, pk: int) -> str:
     try:
         return reverse(f"registers:{target_kind}-detail", args=[pk])
@@ -96,26 +125,32 @@ def recommendations(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     see the pairs staff took up, with their stage (htmx partial, or a page)."""
     user: User = request.user  # type: ignore[assignment]
     posting = selectors.posting_for_recommendations(user=user, kind=kind, pk=pk)
-    lists = selectors.list_rows_for_document(user=user, kind=kind, pk=pk, limit=services.top_k())
+    top = services.top_k()
+    # Twice the length, so a list still holds ``top`` entries once near-duplicates fold.
+    lists = selectors.list_rows_for_document(user=user, kind=kind, pk=pk, limit=2 * top)
     groups = [
         {
             "target": target,
             "title": LIST_TITLES[target],
-            "rows": [_counterpart_row(row, user) for row in lists.get(target, [])],
+            "similar_label": SIMILAR_LABELS[target],
+            "rows": _folded([_counterpart_row(row, user) for row in lists.get(target, [])], top),
         }
         for target in services.TARGETS[kind]
     ]
     # A pair's stage links to its page only where this user may open it (an institute's
     # researcher sees its expert profiles' lists, but the pair belongs to the expert).
-    ids = [row["match"].pk for group in groups for row in group["rows"]]
+    ids = [
+        r["match"].pk for group in groups for row in group["rows"] for r in (row, *row["similar"])
+    ]
     openable = set(match_list_visible_to(user=user).filter(pk__in=ids).values_list("pk", flat=True))
     for group in groups:
-        for row in group["rows"]:
-            row["pair_url"] = (
-                reverse("matching:match-detail", args=[row["match"].pk])
-                if row["match"].pk in openable
-                else ""
-            )
+        for head in group["rows"]:
+            for row in (head, *head["similar"]):
+                row["pair_url"] = (
+                    reverse("matching:match-detail", args=[row["match"].pk])
+                    if row["match"].pk in openable
+                    else ""
+                )
     context = {
         "posting": posting,
         "kind": kind,

@@ -146,3 +146,23 @@ def test_rematch_pages_are_staff_only(alice_client: Client) -> None:
     assert alice_client.get(reverse("matching:rematch")).status_code == 403
     assert alice_client.post(reverse("matching:rematch-start")).status_code == 403
     assert not RematchJob.objects.exists()
+
+
+def test_near_duplicate_results_fold_into_the_best_one(
+    staff_client: Client, org_a: Organization, org_b: Organization
+) -> None:
+    first = ResultFactory(**SOLAR_RESULT, organization=org_b)
+    second = ResultFactory(
+        **{**SOLAR_RESULT, "title": SOLAR_RESULT["title"] + "（第二代）"}, organization=org_b
+    )
+    elsewhere = ResultFactory(**SOLAR_RESULT, organization=org_a)
+    for result in (first, second, elsewhere):
+        services.document_index(kind="result", pk=result.pk)
+    need = NeedFactory(**SOLAR_NEED, organization=org_a)
+    services.document_match(kind="need", pk=need.pk)
+    body = staff_client.get(_url("need", need.pk), HTTP_HX_REQUEST="true").content.decode()
+    # one entry per organisation's technology: the same organisation's 第二代 folds under
+    # its first edition; another organisation's identical title stays an entry of its own
+    assert body.count("另有 1 项相似成果") == 1
+    assert body.count("<details class=\"similar") == 1
+    assert body.count(SOLAR_RESULT["title"]) == 3
