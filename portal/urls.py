@@ -12,6 +12,10 @@ handler404 = "portal.views.page_not_found"
 handler500 = "portal.views.server_error"
 
 urlpatterns = [
+    # "/" is each role's to-do home (the landing page for visitors); it comes first so it
+    # answers "/" before portal.site_urls' landing page (whose name, portal:home, still
+    # reverses to "/")
+    path("", include("portal.workbench.urls")),
     path("", include("portal.site_urls")),
     path("", include("portal.register_urls")),
     path("matching/", include("matching.urls")),

@@ -1,8 +1,12 @@
-"""Items the programmes add to the staff to-do list (需跟进): overdue milestones of awarded
-challenges, competition winners due for follow-up, and the like.
+"""Items the programmes add to the to-do lists: for staff (需跟进: overdue milestones of
+awarded challenges, competition winners due for follow-up, idle dispatch assignments…) and,
+for the parties' home page (工作台), what waits for them (meetings coming up, meeting
+requests to answer, visits to log or to confirm).
 
 The pairs must not import the programmes, so each programme registers a source here from
-its ``AppConfig.ready``; the to-do page calls them with the staff member.
+its ``AppConfig.ready``. A source is called with the user and returns the groups for that
+user: staff groups (``audience="staff"``) for bureau staff, party groups
+(``audience="party"``) for everyone else, or nothing.
 """
 
 from __future__ import annotations
@@ -12,13 +16,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+STAFF = "staff"
+PARTY = "party"
+
 
 @dataclass(frozen=True)
 class TodoItem:
     title: str
     detail: str
     url: str
-    due: dt.date | None = None
+    due: dt.date | dt.datetime | None = None
     overdue: bool = False
 
 
@@ -27,6 +34,15 @@ class TodoGroup:
     key: str
     title: str
     items: list[TodoItem] = field(default_factory=list)
+    # who the group is for (STAFF or PARTY), the page listing all of it, and how many
+    # there are in all when ``items`` holds only the first ones (None: ``len(items)``)
+    audience: str = STAFF
+    url: str = ""
+    total: int | None = None
+
+    @property
+    def count(self) -> int:
+        return len(self.items) if self.total is None else self.total
 
 
 TodoSource = Callable[[Any], list[TodoGroup]]
@@ -40,8 +56,11 @@ def register(source: TodoSource) -> TodoSource:
     return source
 
 
-def programme_todos(*, user: Any) -> list[TodoGroup]:
+def programme_todos(*, user: Any, audience: str | None = None) -> list[TodoGroup]:
+    """Every registered source's groups for ``user`` (only ``audience``'s, if given)."""
     groups: list[TodoGroup] = []
     for source in _sources:
         groups.extend(source(user))
+    if audience is not None:
+        groups = [g for g in groups if g.audience == audience]
     return groups

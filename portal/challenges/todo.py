@@ -12,6 +12,9 @@ from portal.challenges import selectors
 
 
 def challenge_todos(user: Any) -> list[TodoGroup]:
+    # staff only: the lead units hear of their milestones by the reminders
+    if getattr(user, "jurisdiction", None) is None:
+        return []
     milestones = [
         TodoItem(
             title=f"{m.entry.title} · {m.get_kind_display()}",

@@ -10,6 +10,9 @@ class EventsConfig(AppConfig):
 
     def ready(self) -> None:
         from matching.dashboards import sections
+        from matching.pairs import todo
         from portal.events.dashboard import event_tables
+        from portal.events.todo import event_todos
 
         sections.register(event_tables)
+        todo.register(event_todos)
