@@ -42,6 +42,7 @@ urlpatterns = [
     path("review/", views.review_queue, name="review-queue"),
     path("review/bulk-approve/", views.review_bulk_approve, name="review-bulk-approve"),
     path("review/counts/", views.review_counts, name="review-counts"),
+    path("regions.json", views.region_tree, name="region-tree"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment-download"),
     path("attachments/<int:pk>/delete/", views.attachment_delete, name="attachment-delete"),
 ]

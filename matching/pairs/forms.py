@@ -7,9 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from matching.lists.bands import band_floor
 from matching.models import ContractType, FollowUpChannel, PairKind, RejectReason
-from portal.models import TechField
+from portal.filters import field_choice_groups
+from portal.reference.regions import is_region_code, region_prefix
 
 DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"})
 TEXT = forms.TextInput(attrs={"class": "form-control"})
@@ -18,24 +18,42 @@ SELECT = forms.Select(attrs={"class": "form-select"})
 
 
 class QueueFilterForm(forms.Form):
+    """The suggestions queue's filters; every state is a query parameter (links survive
+    being pasted). ``region`` is a division code chosen in the province → city → district
+    picker; the queue filters by its prefix."""
+
     AGE_CHOICES = [
         ("", _("不限")),
         ("7", _("7 天内")),
         ("30", _("30 天内")),
+        ("gt7", _("超过 7 天")),
         ("gt30", _("超过 30 天")),
+        ("gt90", _("超过 90 天")),
+    ]
+    BAND_CHOICES = [
+        ("", _("全部")),
+        ("high", _("高")),
+        ("medium", _("中")),
+        ("low", _("低")),
+        ("medium_up", _("中及以上")),
     ]
 
+    need = forms.CharField(
+        label=_("技术需求"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={"class": "form-control", "placeholder": _("需求编号或标题"), "type": "search"}
+        ),
+    )
     field = forms.ChoiceField(label=_("技术领域"), required=False, widget=SELECT)
     region = forms.CharField(
-        label=_("地区代码前缀"),
-        required=False,
-        max_length=6,
-        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "3701"}),
+        label=_("地区"), required=False, max_length=6, widget=forms.HiddenInput
     )
     band = forms.ChoiceField(
         label=_("匹配度"),
         required=False,
-        choices=[("", _("全部")), ("high", _("高")), ("medium", _("中及以上"))],
+        choices=BAND_CHOICES,
         widget=SELECT,
         help_text=_("在公开基准集上校准：匹配度高的推荐约八成为相关匹配。"),
     )
@@ -49,28 +67,20 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        top = TechField.objects.filter(parent__isnull=True, is_active=True).order_by(
-            "sort_order", "code"
-        )
         field = self.fields["field"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", _("全部")), *((f.code, f.name) for f in top)]
+        field.choices = field_choice_groups()
 
-    def queue_kwargs(self) -> dict[str, Any]:
-        if not self.is_valid():
-            return {}
-        data = self.cleaned_data
-        kwargs: dict[str, Any] = {
-            "field": data["field"],
-            "region": (data["region"] or "").strip(),
-            "min_score": band_floor(data["band"] or ""),
-            "direction": data["direction"],
-        }
-        if data["age"] in ("7", "30"):
-            kwargs["max_age_days"] = int(data["age"])
-        elif data["age"] == "gt30":
-            kwargs["min_age_days"] = 30
-        return kwargs
+    def clean_region(self) -> str:
+        code = (self.cleaned_data.get("region") or "").strip()
+        if code and not is_region_code(code):
+            raise forms.ValidationError(_("请选择省、市或区县。"))
+        return code
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["region_prefix"] = region_prefix(data["region"]) if data.get("region") else ""
+        return data
 
 
 class RejectForm(forms.Form):

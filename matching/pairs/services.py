@@ -373,6 +373,9 @@ def match_bulk_decide(
     """Approve or reject many pairs; each in its own transaction, out-of-region ones refused."""
     if not approve and reason_code not in RejectReason.values:
         raise ValidationError({"reason_code": _("请选择否决原因。")})
+    # One reason for all: refuse it once here, not once per pair.
+    if not approve and reason_code == RejectReason.OTHER and not reason_text.strip():
+        raise ValidationError({"reason_text": _("选择“其他”时请填写说明。")})
     changed = unchanged = refused = 0
     for match_id in dict.fromkeys(match_ids):
         try:

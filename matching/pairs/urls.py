@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.urls import path
 
-from matching.pairs import views
+from matching.pairs import views, views_review
 
 urlpatterns = [
-    path("review/", views.review_queue, name="review-queue"),
-    path("review/bulk/", views.match_bulk_view, name="review-bulk"),
+    path("review/", views_review.review_queue, name="review-queue"),
+    path("review/bulk/", views_review.match_bulk_view, name="review-bulk"),
     path("manual/", views.match_manual, name="match-manual"),
     path("manual/search/", views.posting_search, name="posting-search"),
     path("pairs/", views.match_list, name="match-list"),

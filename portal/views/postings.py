@@ -13,18 +13,24 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
 from portal import access, selectors
 from portal.downloads import private_file
-from portal.filters import POSTING_FILTERS
+from portal.filters import (
+    POSTING_FILTERS,
+    clean_querystring,
+    has_empty_parameters,
+    region_children,
+)
 from portal.form_errors import form_add_service_errors
 from portal.forms import POSTING_FORMS, ImportForm, PostingForm, RejectForm
 from portal.models import Attachment
@@ -120,18 +126,30 @@ def _filtered(request: HttpRequest, kind: str, qs: Any) -> tuple[Any, Any, list[
     return filterset, filterset.qs, filterset.terms
 
 
+def _filter_order(kind: str) -> list[str]:
+    """The order of a list's parameters in its links: the filter form's, then the page."""
+    return [*POSTING_FILTERS[kind].base_filters, "page"]
+
+
 @require_GET
 def posting_list(request: HttpRequest, kind: str) -> HttpResponse:
+    # A link with empty parameters redirects to its clean form (in the form's order).
+    if has_empty_parameters(request.GET):
+        clean = clean_querystring(request.GET, _filter_order(kind))
+        target = reverse(f"registers:{kind}-list")
+        return redirect(f"{target}?{clean}" if clean else target)
     user = _user(request)
     qs = selectors.posting_list_visible_to(kind=kind, user=user)
     filterset, qs, terms = _filtered(request, kind, qs)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     _decorate(kind, user, list(page.object_list), terms)
-    query = request.GET.copy()
+    query = QueryDict(clean_querystring(request.GET, _filter_order(kind)), mutable=True)
     query.pop("page", None)
     context = {
         **_kind_context(kind),
         "filter": filterset,
+        "region_levels": filterset.region_levels,
+        "filtered": bool(query),
         "page": page,
         "terms": terms,
         "querystring": query.urlencode(),
@@ -139,6 +157,14 @@ def posting_list(request: HttpRequest, kind: str) -> HttpResponse:
         "is_staff": bool(user and user.is_bureau_staff),
     }
     return render(request, f"portal/{kind}_list.html", context)
+
+
+@require_GET
+@cache_control(public=True, max_age=86400)
+def region_tree(request: HttpRequest) -> JsonResponse:
+    """The division table for the region pickers: each code's children as [code, name]
+    ("" → the provinces). Static data, so browsers keep it for a day."""
+    return JsonResponse(region_children(), json_dumps_params={"ensure_ascii": False})
 
 
 @require_GET
@@ -154,6 +180,7 @@ def posting_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         "attachments": attachments,
         "can_write": access.can_write(user, posting),
         "can_review": access.can_review(user, posting),
+        "reject_form": RejectForm(),
         "can_see_contact": access.can_see_contact(user, posting),
         # need_detail links the organisation; only where its page opens (a pending one: 404).
         "can_open_organization": kind == "need"
@@ -295,7 +322,7 @@ def posting_reject(request: AuthenticatedHttpRequest, kind: str, pk: int) -> Htt
             form_add_service_errors(form, exc)
         else:
             messages.success(request, _("已退回。"))
-            return redirect(_review_url(kind))
+            return _safe_next(request) or redirect(_review_url(kind))
     return render(
         request,
         "portal/posting_reject.html",
