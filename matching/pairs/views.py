@@ -27,10 +27,8 @@ from matching.pairs import selectors as sel
 from matching.pairs import services as workflow
 from matching.pairs.forms import (
     AdvanceForm,
-    BulkForm,
     FollowUpForm,
     ManualMatchForm,
-    QueueFilterForm,
     RejectForm,
     RespondForm,
 )
@@ -59,32 +57,8 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
     return redirect(default)
 
 
-# ------------------------------------------------------------------------- review queue
-
-
-@login_required
-@require_GET
-def review_queue(request: HttpRequest) -> HttpResponse:
-    user = _staff(request)
-    filters = QueueFilterForm(request.GET or None)
-    qs = sel.match_review_queue(user=user, **filters.queue_kwargs())
-    page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    for match in page:
-        match.summary = explanation_summary(match.explanation)  # type: ignore[attr-defined]
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "matching/review_queue.html",
-        {
-            "filters": filters,
-            "page": page,
-            "query": query.urlencode(),
-            "reject_form": RejectForm(),
-            "bulk_form": BulkForm(),
-            "total": page.paginator.count,
-        },
-    )
+# ------------------------------------------------------------------------- one pair's decision
+# (the queue itself and bulk decisions: views_review.py)
 
 
 @login_required
@@ -122,38 +96,6 @@ def match_reject_view(request: HttpRequest, match_id: int) -> HttpResponse:
     else:
         messages.success(request, _("已否决。"))
     return _back(request, reverse("matching:match-detail", args=[match_id]))
-
-
-@login_required
-@require_POST
-def match_bulk_view(request: HttpRequest) -> HttpResponse:
-    user = _staff(request)
-    form = BulkForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("请先勾选要处理的推荐。"))
-        return _back(request, reverse("matching:review-queue"))
-    data = form.cleaned_data
-    try:
-        outcome = workflow.match_bulk_decide(
-            match_ids=data["ids"],
-            user=user,
-            approve=data["action"] == "approve",
-            reason_code=data["reason_code"],
-            reason_text=data["reason_text"],
-        )
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(
-            request,
-            _("已处理 %(changed)s 条；%(unchanged)s 条此前已处理；%(refused)s 条无权处理。")
-            % {
-                "changed": outcome.changed,
-                "unchanged": outcome.unchanged,
-                "refused": outcome.refused,
-            },
-        )
-    return _back(request, reverse("matching:review-queue"))
 
 
 # ------------------------------------------------------------------------- manual matches
