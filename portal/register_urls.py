@@ -6,6 +6,7 @@ from django.urls import URLPattern, path
 
 from portal.views import postings as views
 from portal.views.completeness import need_completeness_panel
+from portal.views.suggest import search_suggest
 
 app_name = "registers"
 
@@ -35,6 +36,7 @@ def _register(prefix: str, kind: str) -> list[URLPattern]:
 
 
 urlpatterns = [
+    path("search/suggest/", search_suggest, name="search-suggest"),
     path("needs/completeness/", need_completeness_panel, name="need-completeness"),
     *_register("needs", "need"),
     *_register("results", "result"),
