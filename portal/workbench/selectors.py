@@ -341,7 +341,7 @@ def party_posting_groups(*, user: User) -> list[WorkGroup]:
     return [
         WorkGroup(
             "my-postings",
-            _("待我处理的发布（草稿、退回、即将到期）"),
+            _("待我处理的发布"),
             [_posting_item(k, p) for k, p in to_do[:SHOWN]],
             len(to_do),
             url=reverse(f"registers:{MINE_PAGES.get(user.role, 'need')}-mine"),
