@@ -1,39 +1,52 @@
-"""Statistics over the registers and the match pipeline, scoped to who asks.
+"""Statistics over the registers and the match pipeline, scoped to who asks and filtered by
+one :class:`~matching.dashboards.filters.StatsFilter` (period, field, region).
 
 One function, :func:`stats_for`, computes every figure the staff dashboard, the public
 statistics page, ``/api/stats/`` and the .xlsx exports show, so they cannot disagree.
-Staff get their jurisdiction; everyone else gets the public (non-confidential) figures:
-published postings and aggregate outcomes, no per-pair detail.
+Staff get their jurisdiction (narrowed by the filter's region); everyone else gets the
+public figures: published postings and aggregate outcomes, no per-pair detail.
 
-Definitions (kept in one place, tested against direct counts):
-- needs / results / experts "collected": postings in the jurisdiction that reached review
-  (submitted, published, closed or expired; drafts and rejected ones are not counted);
-  public figures count published postings only.
-- intentions: pairs now at intention or beyond (intention, signed, landed);
-  signed: pairs now signed or landed, with the sum of their contract amounts (万元);
-  landed: pairs now landed.
-- funnel: pairs that reached each pipeline stage, by their current stage or their history.
-- by field: top-level technology field (a sub-field counts for its parent); a posting in
-  two fields counts in both. By region: prefecture-level city. By month: creation month
-  of postings, signing month of contracts.
+Definitions (kept in one place, tested against the lists they link to):
+- needs / results / experts: postings in the region and field published in the period
+  (their ``published_at``); staff count them whatever their status now, the public only
+  those still published. The same as the register lists with ``published_from``/``to``.
+- pairs: counted through :func:`matching.pairs.selectors.match_filter`, the pipeline
+  list's own filter. A pair is in a region when either side is; in a field by its need's
+  field. The period applies to the date the pair reached the stage counted:
+  approved (pairs that reached 已审核 or beyond), intentions (pairs now at intention,
+  signed or landed, by the date they reached intention), signed (now signed or landed, by
+  the date they reached signing, with the sum of their contract amounts in 万元), landed.
+- funnel: pairs that reached each pipeline stage in the period. by_stage: pairs now at each
+  stage that reached it in the period.
+- by region: the regions one level below the filter's region (province → cities →
+  districts); a pair with sides in two of them counts in both. by field: top-level fields,
+  or the fields of the one top-level field filtered on; a posting in two fields counts in
+  both. by month: every month of the period, each figure by the month of its date.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, Substr, TruncMonth
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Substr, TruncMonth
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from matching.dashboards.filters import StatsFilter, jurisdiction_region, region_name
 from matching.models import Match, MatchStatus
 from matching.pairs import scoping
+from matching.pairs.selectors import match_filter
 from matching.pairs.services import PIPELINE
+from portal.filters import NeedFilter
 from portal.models import Expert, Need, PostingStatus, Result, TechField
-from portal.reference.regions import region_full_name
+from portal.reference.regions import region_choices, region_full_name, region_prefix, region_table
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -44,27 +57,59 @@ KINDS: dict[str, type[Need] | type[Result] | type[Expert]] = {
     "result": Result,
     "expert": Expert,
 }
-COLLECTED = (
-    PostingStatus.SUBMITTED,
-    PostingStatus.PUBLISHED,
-    PostingStatus.CLOSED,
-    PostingStatus.EXPIRED,
-)
+POSTING_KEYS = ("needs", "results", "experts")
+# The pair figures: the pipeline list's filter arguments behind each.
+PAIR_FIGURES: dict[str, dict[str, str]] = {
+    "matches": {"reached": S.SUGGESTED},
+    "suggested": {"status": S.SUGGESTED},
+    "approved": {"reached": S.APPROVED},
+    "intentions": {"status": f"{S.INTENTION},{S.SIGNED},{S.LANDED}"},
+    "signed": {"status": f"{S.SIGNED},{S.LANDED}"},
+    "contract_value": {"status": f"{S.SIGNED},{S.LANDED}"},
+    "landed": {"status": S.LANDED},
+}
+PUBLIC_PAIR_FIGURES = ("intentions", "signed", "contract_value", "landed")
 INTENTION_OR_LATER = (S.INTENTION, S.SIGNED, S.LANDED)
 SIGNED_OR_LATER = (S.SIGNED, S.LANDED)
-MONTHS = 12
 
 
 def is_staff_view(user: User | None) -> bool:
     return scoping.jurisdiction_of(user) is not None
 
 
-def postings_counted(*, kind: str, user: User | None) -> QuerySet[Any]:
-    """The postings the figures count for this user (see the module docstring)."""
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _money(value: Decimal | float | None) -> float:
+    return round(float(value or 0), 2)
+
+
+# ----------------------------------------------------------------------------- postings
+
+
+def postings_counted(*, kind: str, user: User | None, filters: StatsFilter) -> QuerySet[Any]:
+    """The postings the figures count for this user and filter (module docstring)."""
     model = KINDS[kind]
     if is_staff_view(user):
-        return scoping.scope_by_region(model.objects.filter(status__in=COLLECTED), user)
-    return model.objects.filter(status=PostingStatus.PUBLISHED)
+        qs = scoping.scope_by_region(model.objects.all(), user)
+    else:
+        qs = model.objects.filter(status=PostingStatus.PUBLISHED)
+    qs = qs.filter(
+        published_at__gte=_day_start(filters.date_from),
+        published_at__lt=_day_start(filters.date_to + dt.timedelta(days=1)),
+    )
+    if filters.region:
+        qs = qs.filter(region_code__startswith=filters.region_prefix)
+    if filters.field:
+        in_field = model.fields.through.objects.filter(**{f"{kind}_id": OuterRef("pk")}).filter(
+            Q(techfield__code=filters.field) | Q(techfield__parent__code=filters.field)
+        )
+        qs = qs.filter(Exists(in_field))
+    return qs
+
+
+# -------------------------------------------------------------------------------- pairs
 
 
 def matches_counted(*, user: User | None) -> QuerySet[Match]:
@@ -73,13 +118,47 @@ def matches_counted(*, user: User | None) -> QuerySet[Match]:
     return Match.objects.all()
 
 
-def _money(value: Decimal | None) -> float:
-    return round(float(value or 0), 2)
+def pairs(*, user: User | None, filters: StatsFilter, **criteria: str) -> QuerySet[Match]:
+    """The pairs behind a figure: the pipeline list's filter with the dashboard's filter."""
+    return match_filter(
+        matches_counted(user=user),
+        region=filters.region,
+        field=filters.field,
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+        **criteria,
+    )
+
+
+def _pair_rows(qs: QuerySet[Match]) -> list[dict[str, Any]]:
+    """What the breakdowns need of each pair, one query."""
+    return list(
+        qs.order_by().values(
+            "pk",
+            "need__region_code",
+            "result__region_code",
+            "expert__region_code",
+            "case__contract_amount",
+            *(["reached_at"] if "reached_at" in qs.query.annotations else []),
+        )
+    )
+
+
+def _pair_figure_rows(*, user: User | None, filters: StatsFilter, key: str) -> list[dict[str, Any]]:
+    return _pair_rows(pairs(user=user, filters=filters, **PAIR_FIGURES[key]))
+
+
+def _count_or_sum(key: str, rows: Iterable[dict[str, Any]]) -> float | int:
+    rows = list(rows)
+    if key == "contract_value":
+        return _money(sum((r["case__contract_amount"] or Decimal(0)) for r in rows))
+    return len(rows)
 
 
 def pair_outcomes(matches: QuerySet[Match]) -> dict[str, Any]:
     """Intentions, signed pairs with their contract value (万元) and landed pairs among
-    ``matches`` (the definitions of the module docstring), for any set of pairs."""
+    ``matches`` (now at those stages, whatever the date), for any set of pairs (the
+    programmes' own figures use it)."""
     signed = matches.filter(status__in=SIGNED_OR_LATER)
     return {
         "intentions": matches.filter(status__in=INTENTION_OR_LATER).count(),
@@ -100,191 +179,331 @@ def pair_stage_counts(matches: QuerySet[Match]) -> list[dict[str, Any]]:
     ]
 
 
-def stats_totals(*, user: User | None) -> dict[str, Any]:
-    matches = matches_counted(user=user)
-    totals: dict[str, Any] = {
-        kind + "s": postings_counted(kind=kind, user=user).count() for kind in KINDS
-    }
-    totals.update(pair_outcomes(matches))
-    if is_staff_view(user):
-        totals["matches"] = matches.count()
-        totals["suggested"] = matches.filter(status=S.SUGGESTED).count()
+# ------------------------------------------------------------------------------- links
+
+
+def _register_list_regions() -> set[str]:
+    """The region codes the register lists' ``region`` filter accepts."""
+    choices: Any = NeedFilter.base_filters["region"].extra.get("choices", region_choices)
+    return {code for code, _name in (choices() if callable(choices) else choices)}
+
+
+class Links:
+    """Drill-down URLs: each figure's list, with the dashboard's filter (staff only)."""
+
+    def __init__(self, *, enabled: bool, filters: StatsFilter, jurisdiction: str | None):
+        self.enabled = enabled
+        self.filters = filters
+        # the register lists show staff published postings from everywhere: name the region
+        self.posting_region = filters.region or jurisdiction_region(jurisdiction)
+        self.posting_regions = _register_list_regions()
+
+    def pairs(self, key: str, **override: Any) -> str | None:
+        if not self.enabled:
+            return None
+        filters: StatsFilter = override.pop("filters", self.filters)
+        criteria = PAIR_FIGURES.get(key, {}) if key else {}
+        return reverse("matching:match-list") + "?" + filters.query(**criteria, **override)
+
+    def postings(self, key: str, *, filters: StatsFilter | None = None) -> str | None:
+        """The register list of ``key`` (needs/results/experts); None where the register
+        list has no such region filter (it offers provinces and cities, not districts)."""
+        if not self.enabled:
+            return None
+        filters = filters or self.filters
+        region = filters.region or self.posting_region
+        if region and region not in self.posting_regions:
+            return None
+        params = {
+            "published_from": filters.date_from.isoformat(),
+            "published_to": filters.date_to.isoformat(),
+            "field": filters.field,
+            "region": region,
+        }
+        kind = key[:-1]
+        query = urlencode({k: v for k, v in params.items() if v})
+        return reverse(f"registers:{kind}-list") + "?" + query
+
+
+# ------------------------------------------------------------------------------ figures
+
+
+def stats_totals(*, user: User | None, filters: StatsFilter, links: Links) -> dict[str, Any]:
+    totals: dict[str, Any] = {}
+    urls: dict[str, str | None] = {}
+    for kind in KINDS:
+        key = kind + "s"
+        totals[key] = postings_counted(kind=kind, user=user, filters=filters).count()
+        urls[key] = links.postings(key)
+    keys = PAIR_FIGURES if is_staff_view(user) else PUBLIC_PAIR_FIGURES
+    signed_rows: list[dict[str, Any]] | None = None
+    for key in keys:
+        if key in ("signed", "contract_value"):
+            if signed_rows is None:
+                signed_rows = _pair_figure_rows(user=user, filters=filters, key="signed")
+            totals[key] = _count_or_sum(key, signed_rows)
+        else:
+            totals[key] = pairs(user=user, filters=filters, **PAIR_FIGURES[key]).count()
+        urls[key] = links.pairs(key)
+    totals["links"] = urls
     return totals
 
 
-def stats_by_stage(*, user: User | None) -> list[dict[str, Any]]:
-    return pair_stage_counts(matches_counted(user=user))
-
-
-def stats_funnel(*, user: User | None) -> list[dict[str, Any]]:
-    matches = matches_counted(user=user)
+def stats_by_stage(*, user: User, filters: StatsFilter, links: Links) -> list[dict[str, Any]]:
     rows = []
-    for position, stage in enumerate(PIPELINE):
-        later = PIPELINE[position:]
-        if stage == S.SUGGESTED:
-            count = matches.count()
-        else:
-            count = (
-                matches.filter(Q(status__in=later) | Q(transitions__to_status__in=later))
-                .values("id")
-                .distinct()
-                .count()
-            )
-        rows.append({"stage": stage, "label": str(S(stage).label), "count": count})
+    for value, label in S.choices:
+        rows.append(
+            {
+                "stage": value,
+                "label": str(label),
+                "count": pairs(user=user, filters=filters, status=value).count(),
+                "link": links.pairs("", status=value),
+            }
+        )
     return rows
 
 
-def _field_names() -> dict[str, str]:
-    return dict(TechField.objects.values_list("code", "name"))
-
-
-def stats_by_field(*, user: User | None) -> list[dict[str, Any]]:
-    """Per top-level field: postings of each kind, and signed pairs (by the need's field)."""
-    table: dict[str, dict[str, Any]] = {}
-
-    def row(code: str) -> dict[str, Any]:
-        return table.setdefault(
-            code, {"code": code, "needs": 0, "results": 0, "experts": 0, "signed": 0}
+def stats_funnel(*, user: User, filters: StatsFilter, links: Links) -> list[dict[str, Any]]:
+    rows = []
+    for stage in PIPELINE:
+        rows.append(
+            {
+                "stage": stage,
+                "label": str(S(stage).label),
+                "count": pairs(user=user, filters=filters, reached=stage).count(),
+                "link": links.pairs("", reached=stage),
+            }
         )
+    return rows
+
+
+def _child_regions(parent: str) -> list[str]:
+    """The regions one level below ``parent`` ("" → the provinces)."""
+    return sorted(row.code for row in region_table().values() if row.parent == parent)
+
+
+def stats_by_region(
+    *, user: User | None, filters: StatsFilter, links: Links, parent: str
+) -> list[dict[str, Any]]:
+    """Per region one level below ``parent``: postings, approved pairs, signed pairs and
+    their value. Rows with nothing to show are left out."""
+    children = {region_prefix(code): code for code in _child_regions(parent)}
+    if not children:
+        return []
+    # a level mixes prefix lengths where a county-level city sits under a province (419001)
+    lengths = sorted({len(prefix) for prefix in children})
+    empty = dict.fromkeys((*POSTING_KEYS, "approved", "signed"), 0)
+    table: dict[str, dict[str, Any]] = defaultdict(lambda: {**empty, "contract_value": 0.0})
+    for kind in KINDS:
+        for length in lengths:
+            counts = (
+                postings_counted(kind=kind, user=user, filters=filters)
+                .order_by()
+                .annotate(part=Substr("region_code", 1, length))
+                .values("part")
+                .annotate(n=Count("id"))
+            )
+            for item in counts:
+                if item["part"] in children:
+                    table[children[item["part"]]][kind + "s"] += item["n"]
+    pair_keys = ("approved", "signed") if is_staff_view(user) else ("signed",)
+    for key in pair_keys:
+        buckets: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in _pair_figure_rows(user=user, filters=filters, key=key):
+            sides: set[str] = set()
+            for side in ("need", "result", "expert"):
+                code = row[f"{side}__region_code"]
+                for length in lengths:
+                    child = children.get(code[:length]) if code else None
+                    if child:
+                        sides.add(child)
+            for child in sides:
+                buckets[child].append(row)
+        for code, rows in buckets.items():
+            table[code][key] = len(rows)
+            if key == "signed":
+                table[code]["contract_value"] = _count_or_sum("contract_value", rows)
+    result = []
+    for code in sorted(table):
+        row = table[code]
+        narrowed = StatsFilter(filters.date_from, filters.date_to, filters.field, code)
+        row["code"] = code
+        row["name"] = region_full_name(code) or code
+        row["filter_query"] = narrowed.query()
+        row["links"] = {
+            **{key: links.postings(key, filters=narrowed) for key in POSTING_KEYS},
+            **{key: links.pairs(key, filters=narrowed) for key in (*pair_keys, "contract_value")},
+        }
+        result.append(row)
+    return result
+
+
+def _field_rows(field: str) -> tuple[str, dict[str, str]]:
+    """Which fields the breakdown lists: top-level ones, or those of one top-level field;
+    returns how to group ("top" or "code") and the names."""
+    if not field:
+        tops = TechField.objects.filter(parent__isnull=True)
+        return "top", dict(tops.values_list("code", "name"))
+    children = TechField.objects.filter(parent__code=field)
+    if children.exists():
+        return "code", dict(children.values_list("code", "name"))
+    return "top", dict(TechField.objects.filter(code=field).values_list("code", "name"))
+
+
+def stats_by_field(
+    *, user: User | None, filters: StatsFilter, links: Links
+) -> list[dict[str, Any]]:
+    """Per field (see :func:`_field_rows`): postings of each kind, approved and signed pairs
+    (by the need's field) and the contract value."""
+    group, names = _field_rows(filters.field)
+    empty = dict.fromkeys((*POSTING_KEYS, "approved", "signed"), 0)
+    table: dict[str, dict[str, Any]] = defaultdict(lambda: {**empty, "contract_value": 0.0})
+
+    def key_of(code: str | None, parent: str | None) -> str | None:
+        if group == "code":
+            return code if code in names else None
+        if filters.field:  # a single sub-field, or a top field without sub-fields
+            return filters.field
+        return parent or code
 
     for kind, model in KINDS.items():
         through = model.fields.through
-        ids = postings_counted(kind=kind, user=user).values("pk")
-        counts = (
+        ids = postings_counted(kind=kind, user=user, filters=filters).values("pk")
+        links_of = (
             through.objects.filter(**{f"{kind}_id__in": ids})
-            .annotate(top=Coalesce("techfield__parent__code", "techfield__code"))
-            .values("top")  # type: ignore[misc]
-            .annotate(n=Count(f"{kind}_id", distinct=True))
+            .values_list(f"{kind}_id", "techfield__code", "techfield__parent__code")
+            .distinct()
         )
-        for item in counts:
-            row(item["top"])[kind + "s"] = item["n"]
-    signed = (
-        matches_counted(user=user)
-        .filter(status__in=SIGNED_OR_LATER)
-        .annotate(top=Coalesce("need__fields__parent__code", "need__fields__code"))
-        .exclude(top__isnull=True)
-        .values("top")
-        .annotate(n=Count("id", distinct=True))
-    )
-    for item in signed:
-        row(item["top"])["signed"] = item["n"]
-    names = _field_names()
-    rows = sorted(table.values(), key=lambda r: r["code"])
-    for r in rows:
-        r["name"] = names.get(r["code"], r["code"])
-    return rows
+        seen: dict[str, set[int]] = defaultdict(set)
+        for posting_id, code, parent in links_of:
+            key = key_of(code, parent)
+            if key is not None:
+                seen[key].add(posting_id)
+        for key, members in seen.items():
+            table[key][kind + "s"] = len(members)
+    pair_keys = ("approved", "signed") if is_staff_view(user) else ("signed",)
+    for figure in pair_keys:
+        qs = pairs(user=user, filters=filters, **PAIR_FIGURES[figure])
+        amounts = dict(qs.order_by().values_list("pk", "case__contract_amount"))
+        need_fields = Need.fields.through.objects.filter(
+            need_id__in=qs.order_by().values("need_id")
+        ).values_list("need_id", "techfield__code", "techfield__parent__code")
+        fields_of_need: dict[int, set[str]] = defaultdict(set)
+        for need_id, code, parent in need_fields:
+            key = key_of(code, parent)
+            if key is not None:
+                fields_of_need[need_id].add(key)
+        buckets: dict[str, list[int]] = defaultdict(list)
+        for pair_id, need_id in qs.order_by().values_list("pk", "need_id"):
+            for key in fields_of_need.get(need_id, ()):
+                buckets[key].append(pair_id)
+        for key, members in buckets.items():
+            table[key][figure] = len(members)
+            if figure == "signed":
+                table[key]["contract_value"] = _money(
+                    sum((amounts[m] or Decimal(0)) for m in members)
+                )
+    result = []
+    for code in sorted(table):
+        row = table[code]
+        narrowed = StatsFilter(filters.date_from, filters.date_to, code, filters.region)
+        row["code"] = code
+        row["name"] = names.get(code, code)
+        row["filter_query"] = narrowed.query()
+        row["links"] = {
+            **{key: links.postings(key, filters=narrowed) for key in POSTING_KEYS},
+            **{key: links.pairs(key, filters=narrowed) for key in (*pair_keys, "contract_value")},
+        }
+        result.append(row)
+    return result
 
 
-def stats_by_region(*, user: User | None) -> list[dict[str, Any]]:
-    """Per prefecture-level city: postings of each kind, signed pairs (by the need's city)."""
-    table: dict[str, dict[str, Any]] = {}
-
-    def row(city: str) -> dict[str, Any]:
-        return table.setdefault(
-            city, {"code": city, "needs": 0, "results": 0, "experts": 0, "signed": 0}
-        )
-
-    for kind in KINDS:
-        counts = (
-            postings_counted(kind=kind, user=user)
-            .order_by()
-            .annotate(city=Substr("region_code", 1, 4))
-            .values("city")
-            .annotate(n=Count("id"))
-        )
-        for item in counts:
-            row(item["city"] + "00")[kind + "s"] = item["n"]
-    signed = (
-        matches_counted(user=user)
-        .filter(status__in=SIGNED_OR_LATER)
-        .order_by()
-        .annotate(city=Substr("need__region_code", 1, 4))
-        .values("city")
-        .annotate(n=Count("id"))
-    )
-    for item in signed:
-        row(item["city"] + "00")["signed"] = item["n"]
-    rows = sorted(table.values(), key=lambda r: r["code"])
-    for r in rows:
-        r["name"] = region_full_name(r["code"]) or r["code"]
-    return rows
-
-
-def _month_keys(months: int) -> list[str]:
-    today = timezone.localdate()
-    year, month = today.year, today.month
-    keys = []
-    for _i in range(months):
-        keys.append(f"{year:04d}-{month:02d}")
-        month -= 1
-        if month == 0:
-            year, month = year - 1, 12
-    return list(reversed(keys))
-
-
-def _month_key(value: dt.date | dt.datetime | None) -> str:
+def _local_month(value: dt.datetime | dt.date | None) -> dt.date | None:
     if value is None:
-        return ""
+        return None
     if isinstance(value, dt.datetime):
         value = timezone.localtime(value) if timezone.is_aware(value) else value
-    return f"{value.year:04d}-{value.month:02d}"
+        return value.date().replace(day=1)
+    return value.replace(day=1)
 
 
-def stats_by_month(*, user: User | None, months: int = MONTHS) -> list[dict[str, Any]]:
-    """The last ``months`` months: postings created, contracts signed and their value."""
-    keys = _month_keys(months)
+def _month_period(month: dt.date, filters: StatsFilter) -> StatsFilter:
+    """The month, clipped to the filter's period."""
+    next_month = (month + dt.timedelta(days=32)).replace(day=1)
+    return filters.with_period(
+        max(month, filters.date_from), min(next_month - dt.timedelta(days=1), filters.date_to)
+    )
+
+
+def stats_by_month(
+    *, user: User | None, filters: StatsFilter, links: Links
+) -> list[dict[str, Any]]:
+    """Every month of the period: postings published, pairs approved, intentions, signed
+    pairs and their value, each in the month of its date."""
+    months = filters.months()
+    staff = is_staff_view(user)
+    pair_keys = ("approved", "intentions", "signed") if staff else ("intentions", "signed")
     table = {
-        key: {
-            "month": key,
-            "needs": 0,
-            "results": 0,
-            "experts": 0,
-            "signed": 0,
+        month: {
+            "month": month,
+            **dict.fromkeys((*POSTING_KEYS, *pair_keys), 0),
             "contract_value": 0.0,
         }
-        for key in keys
+        for month in months
     }
     tz = timezone.get_current_timezone()
     for kind in KINDS:
         counts = (
-            postings_counted(kind=kind, user=user)
+            postings_counted(kind=kind, user=user, filters=filters)
             .order_by()
-            .annotate(m=TruncMonth("created_at", tzinfo=tz))
+            .annotate(m=TruncMonth("published_at", tzinfo=tz))
             .values("m")
             .annotate(n=Count("id"))
         )
         for item in counts:
-            key = _month_key(item["m"])
-            if key in table:
-                table[key][kind + "s"] += item["n"]
-    signed = (
-        matches_counted(user=user)
-        .filter(status__in=SIGNED_OR_LATER, case__contract_date__isnull=False)
-        .order_by()
-        .annotate(m=TruncMonth("case__contract_date"))
-        .values("m")
-        .annotate(n=Count("id"), v=Sum("case__contract_amount"))
-    )
-    for item in signed:
-        key = _month_key(item["m"])
-        if key in table:
-            table[key]["signed"] += item["n"]
-            table[key]["contract_value"] = _money(
-                Decimal(str(table[key]["contract_value"])) + (item["v"] or 0)
-            )
-    return [table[key] for key in keys]
+            month = _local_month(item["m"])
+            if month in table:
+                table[month][kind + "s"] += item["n"]
+    for key in pair_keys:
+        for row in _pair_figure_rows(user=user, filters=filters, key=key):
+            month = _local_month(row.get("reached_at"))
+            if month in table:
+                table[month][key] += 1
+                if key == "signed":
+                    table[month]["contract_value"] = _money(
+                        Decimal(str(table[month]["contract_value"]))
+                        + (row["case__contract_amount"] or Decimal(0))
+                    )
+    rows = []
+    for month in months:
+        row = table[month]
+        narrowed = _month_period(month, filters)
+        row["filter_query"] = narrowed.query()
+        row["links"] = {
+            **{key: links.postings(key, filters=narrowed) for key in POSTING_KEYS},
+            **{key: links.pairs(key, filters=narrowed) for key in (*pair_keys, "contract_value")},
+        }
+        rows.append(row)
+    return rows
 
 
-def stats_oldest_waiting(*, user: User, limit: int = 10) -> list[dict[str, Any]]:
-    """What has waited longest for staff: postings in review, suggestions, unanswered pairs."""
+def stats_oldest_waiting(
+    *, user: User, filters: StatsFilter, limit: int = 10
+) -> list[dict[str, Any]]:
+    """What has waited longest for staff, in the filter's region and field (whatever the
+    period: these wait now): postings in review, suggestions, unanswered pairs."""
     now = timezone.now()
     items: list[dict[str, Any]] = []
     labels = {"need": _("技术需求"), "result": _("科技成果"), "expert": _("科技专家")}
     for kind, model in KINDS.items():
-        qs = scoping.scope_by_region(
-            model.objects.filter(status=PostingStatus.SUBMITTED), user
-        ).order_by("submitted_at", "pk")[:limit]
-        for posting in qs:
+        qs = scoping.scope_by_region(model.objects.filter(status=PostingStatus.SUBMITTED), user)
+        if filters.region:
+            qs = qs.filter(region_code__startswith=filters.region_prefix)
+        if filters.field:
+            qs = qs.filter(
+                Q(fields__code=filters.field) | Q(fields__parent__code=filters.field)
+            ).distinct()
+        for posting in qs.order_by("submitted_at", "pk")[:limit]:
             since = posting.submitted_at or posting.created_at
             items.append(
                 {
@@ -295,7 +514,11 @@ def stats_oldest_waiting(*, user: User, limit: int = 10) -> list[dict[str, Any]]
                     "since": since,
                 }
             )
-    matches = scoping.scope_matches(Match.objects.select_related("need"), user)
+    matches = match_filter(
+        scoping.scope_matches(Match.objects.select_related("need"), user),
+        region=filters.region,
+        field=filters.field,
+    )
     for match in matches.filter(status=S.SUGGESTED).order_by("created_at", "id")[:limit]:
         items.append(
             {
@@ -319,30 +542,38 @@ def stats_oldest_waiting(*, user: User, limit: int = 10) -> list[dict[str, Any]]
     items.sort(key=lambda item: item["since"])
     for item in items:
         item["days"] = (now - item["since"]).days
-        item["since"] = timezone.localtime(item["since"]).strftime("%Y-%m-%d")
+        item["since"] = timezone.localtime(item["since"]).date()
     return items[:limit]
 
 
-def stats_for(*, user: User | None) -> dict[str, Any]:
-    """Every figure for this user's view: staff (their jurisdiction) or public."""
+def stats_for(*, user: User | None, filters: StatsFilter | None = None) -> dict[str, Any]:
+    """Every figure for this user's view (staff: their jurisdiction; or public), filtered
+    by ``filters`` (default: the last twelve months, every field, the whole scope)."""
+    filters = filters or StatsFilter.default()
     staff = is_staff_view(user)
     prefix = scoping.jurisdiction_of(user) if staff else None
+    links = Links(enabled=staff, filters=filters, jurisdiction=prefix)
+    parent = filters.region or jurisdiction_region(prefix)
     figures: dict[str, Any] = {
         "scope": {
             "public": not staff,
             "jurisdiction": prefix,
-            "name": (region_full_name((prefix + "0000")[:6]) if prefix else str(_("全部地区")))
-            if staff
-            else str(_("全部地区")),
+            "name": region_name(filters.region, prefix),
         },
-        "totals": stats_totals(user=user),
-        "by_field": stats_by_field(user=user),
-        "by_region": stats_by_region(user=user),
-        "by_month": stats_by_month(user=user),
+        "filter": {
+            "from": filters.date_from.isoformat(),
+            "to": filters.date_to.isoformat(),
+            "field": filters.field,
+            "region": filters.region,
+        },
+        "totals": stats_totals(user=user, filters=filters, links=links),
+        "by_field": stats_by_field(user=user, filters=filters, links=links),
+        "by_region": stats_by_region(user=user, filters=filters, links=links, parent=parent),
+        "by_month": stats_by_month(user=user, filters=filters, links=links),
     }
     if staff:
         assert user is not None
-        figures["by_stage"] = stats_by_stage(user=user)
-        figures["funnel"] = stats_funnel(user=user)
-        figures["oldest_waiting"] = stats_oldest_waiting(user=user)
+        figures["by_stage"] = stats_by_stage(user=user, filters=filters, links=links)
+        figures["funnel"] = stats_funnel(user=user, filters=filters, links=links)
+        figures["oldest_waiting"] = stats_oldest_waiting(user=user, filters=filters)
     return figures

@@ -7,15 +7,28 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.selectors import user_memberships_load
-from matching.models import Match, MatchStatus, PairKind, Recommendation
+from matching.models import Match, MatchStatus, MatchTransition, PairKind, Recommendation
 from matching.pairs import scoping
 from matching.pairs.followups import match_list_due
-from matching.pairs.services import _PARTY_ROLES
+from matching.pairs.services import _PARTY_ROLES, PIPELINE
+from portal.models import Need
+from portal.reference.regions import region_prefix
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -165,6 +178,48 @@ def match_list_due_for(*, user: User) -> QuerySet[Match]:
     return scoping.scope_matches(match_list_due(), user)
 
 
+def period_stage(*, status: str = "", reached: str = "") -> str:
+    """The stage whose date a period filter reads: ``reached`` if given, else the earliest
+    pipeline stage among the listed statuses (``signed,landed`` → signed), else the first
+    listed status; "" (no stage) means the pair's creation date."""
+    if reached:
+        return reached
+    listed = [s for s in status.split(",") if s]
+    in_pipeline = [s for s in PIPELINE if s in listed]
+    if in_pipeline:
+        return in_pipeline[0]
+    return listed[0] if listed else ""
+
+
+def _stages_from(stage: str) -> tuple[str, ...]:
+    """The stages that mean ``stage`` was reached: itself and every later pipeline stage."""
+    if stage in PIPELINE:
+        return PIPELINE[PIPELINE.index(stage) :]
+    return (stage,)
+
+
+def reached_at_expression(stage: str) -> Any:
+    """When a pair first reached ``stage`` (or a later pipeline stage), by its recorded
+    transitions; a pair created at that stage or beyond without a transition counts from its
+    creation. For "" or the first stage it is the pair's creation time."""
+    if not stage or stage == MatchStatus.SUGGESTED:
+        return F("created_at")
+    later = _stages_from(stage)
+    first = (
+        MatchTransition.objects.filter(match_id=OuterRef("pk"), to_status__in=later)
+        .order_by("at")
+        .values("at")[:1]
+    )
+    return Coalesce(
+        Subquery(first),
+        Case(When(status__in=later, then=F("created_at")), output_field=DateTimeField()),
+    )
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
 def match_filter(
     qs: QuerySet[Match],
     *,
@@ -172,13 +227,47 @@ def match_filter(
     direction: str = "",
     field: str = "",
     region: str = "",
+    reached: str = "",
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
 ) -> QuerySet[Match]:
-    """The list filters shared by the browser list and /api/matches/."""
+    """The list filters shared by the browser list, /api/matches/ and the dashboard.
+
+    ``status``: current stages, comma-separated; ``reached``: pairs that reached this
+    stage (now there or beyond, or a transition shows they were); ``region``: a division
+    code (370100) or its prefix (3701), either side of the pair in it; ``field``: the need's
+    technology field (top level or sub-field); ``date_from``/``date_to`` (inclusive, local
+    dates): the date the pair reached the stage of :func:`period_stage`, its creation date
+    when no stage is named. The dashboard counts through this function, so its numbers and
+    the lists they link to agree.
+    """
     if status:
         qs = qs.filter(status__in=[s for s in status.split(",") if s])
     if direction:
         qs = qs.filter(kind=pair_kind(direction))
-    return _field_and_region(qs, field=field, region=region).distinct()
+    if reached:
+        later = _stages_from(reached)
+        if reached != MatchStatus.SUGGESTED:
+            reached_ids = MatchTransition.objects.filter(to_status__in=later).values("match_id")
+            qs = qs.filter(Q(status__in=later) | Q(pk__in=reached_ids))
+    if region:
+        region = region_prefix(region) if len(region) == 6 else region
+    qs = _field_and_region(qs, field="", region=region)
+    if field:
+        # EXISTS, not a join: a need in two sub-fields of the field still lists its pair once
+        need_fields = Need.fields.through.objects.filter(need_id=OuterRef("need_id")).filter(
+            Q(techfield__code=field) | Q(techfield__parent__code=field)
+        )
+        qs = qs.filter(Exists(need_fields))
+    if date_from is not None or date_to is not None:
+        qs = qs.annotate(
+            reached_at=reached_at_expression(period_stage(status=status, reached=reached))
+        )
+        if date_from is not None:
+            qs = qs.filter(reached_at__gte=_day_start(date_from))
+        if date_to is not None:
+            qs = qs.filter(reached_at__lt=_day_start(date_to + dt.timedelta(days=1)))
+    return qs
 
 
 # Stages in which the two sides of a pair see each other's contact details.

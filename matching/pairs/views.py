@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -34,7 +35,8 @@ from matching.pairs.forms import (
 )
 from matching.pairs.todo import programme_todos
 from portal.form_errors import form_add_service_errors
-from portal.models import Expert, Need, PostingStatus, Result
+from portal.models import Expert, Need, PostingStatus, Result, TechField
+from portal.reference.regions import region_full_name
 
 
 def _staff(request: HttpRequest) -> User:
@@ -300,23 +302,91 @@ def followup_create_view(request: HttpRequest, match_id: int) -> HttpResponse:
 # ------------------------------------------------------------------------- lists
 
 
+LIST_FILTERS = ("status", "direction", "reached", "region", "field", "from", "to")
+
+
+def _list_filters(request: HttpRequest) -> tuple[dict[str, Any], dict[str, str], list[str]]:
+    """The pipeline list's filters from the query string: the selector's arguments, the
+    values as given (for the page's chips and links) and the messages of unusable ones."""
+    given = {name: request.GET.get(name, "").strip() for name in LIST_FILTERS}
+    errors: list[str] = []
+    dates: dict[str, Any] = {}
+    for name, label in (("from", _("起始日期")), ("to", _("截止日期"))):
+        if given[name]:
+            try:
+                dates[name] = forms.DateField().clean(given[name])
+            except ValidationError:
+                errors.append(_("%(label)s不是有效日期（格式 2026-01-31）。") % {"label": label})
+                given[name] = ""
+    stages = {value for value, _label in MatchStatus.choices}
+    if given["reached"] and given["reached"] not in stages:
+        errors.append(_("未知的阶段。"))
+        given["reached"] = ""
+    if given["region"] and not given["region"].isdigit():
+        errors.append(_("地区代码应为数字。"))
+        given["region"] = ""
+    kwargs = {
+        "status": given["status"],
+        "direction": given["direction"],
+        "reached": given["reached"],
+        "region": given["region"],
+        "field": given["field"],
+        "date_from": dates.get("from"),
+        "date_to": dates.get("to"),
+    }
+    return kwargs, {k: v for k, v in given.items() if v}, errors
+
+
 @login_required
 @require_GET
 def match_list(request: HttpRequest) -> HttpResponse:
-    """Staff: the pipeline of their jurisdiction; parties: "我的对接"."""
+    """Staff: the pipeline of their jurisdiction; parties: "我的对接". Filters by stage,
+    region, field and period as the dashboard's drill-down links ask (empty ones dropped
+    from the URL); suggestions show only when asked for by name."""
     user: User = request.user  # type: ignore[assignment]
-    status = request.GET.get("status", "")
-    qs = sel.match_filter(
-        sel.match_list_visible_to(user=user).exclude(status=MatchStatus.SUGGESTED),
-        status=status,
-        direction=request.GET.get("direction", ""),
-    ).order_by("-updated_at", "-id")
+    if any(value == "" for value in request.GET.values()):
+        kept = [(k, v) for k, values in request.GET.lists() for v in values if v != ""]
+        return redirect(request.path + ("?" + urlencode(kept) if kept else ""))
+    kwargs, active, errors = _list_filters(request)
+    qs = sel.match_list_visible_to(user=user)
+    statuses = kwargs["status"].split(",")
+    if MatchStatus.SUGGESTED not in statuses and kwargs["reached"] != MatchStatus.SUGGESTED:
+        qs = qs.exclude(status=MatchStatus.SUGGESTED)
+    qs = sel.match_filter(qs, **kwargs).order_by("-updated_at", "-id")
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     stages = [(s, label) for s, label in MatchStatus.choices if s != MatchStatus.SUGGESTED]
+    stage_names = dict(MatchStatus.choices)
+    chips = []
+    if active.get("reached"):
+        chips.append(("reached", _("曾到达：%(s)s") % {"s": stage_names[active["reached"]]}))
+    if active.get("region"):
+        name = region_full_name((active["region"] + "000000")[:6]) or active["region"]
+        chips.append(("region", _("地区：%(s)s") % {"s": name}))
+    if active.get("field"):
+        field_name = TechField.objects.filter(code=active["field"]).values_list("name", flat=True)
+        chips.append(("field", _("技术领域：%(s)s") % {"s": field_name.first() or active["field"]}))
+    if active.get("from") or active.get("to"):
+        period = {"a": active.get("from", "…"), "b": active.get("to", "…")}
+        chips.append(("period", _("时间段：%(a)s – %(b)s") % period))
+    chip_links = []
+    for key, label in chips:
+        names = ("from", "to") if key == "period" else (key,)
+        rest = {k: v for k, v in active.items() if k not in names}
+        chip_links.append({"label": label, "remove": "?" + urlencode(rest) if rest else "?"})
     return render(
         request,
         "matching/match_list.html",
-        {"page": page, "status": status, "stages": stages, "is_staff": user.is_bureau_staff},
+        {
+            "page": page,
+            "total": page.paginator.count,
+            "status": kwargs["status"],
+            "stages": stages,
+            "is_staff": user.is_bureau_staff,
+            "errors": errors,
+            "chips": chip_links,
+            "hidden": {k: v for k, v in active.items() if k != "status"},
+            "query": urlencode(active),
+        },
     )
 
 
