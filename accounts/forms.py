@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, Organization, User
@@ -19,7 +22,30 @@ SELF_SERVICE_ORG_TYPES = [
 ]
 
 
-class RegistrationForm(forms.Form):
+class BootstrapFormMixin:
+    """Bootstrap classes on every widget, and ``is-invalid`` on each field with an error (also
+    errors a service adds after validation), so the shared partial shows them in place."""
+
+    def _bootstrap(self) -> None:
+        for field in self.fields.values():  # type: ignore[attr-defined]
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.Select):
+                widget.attrs.setdefault("class", "form-select")
+            else:
+                widget.attrs.setdefault("class", "form-control")
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        super().add_error(field, error)  # type: ignore[misc]
+        for name in self.errors:  # type: ignore[attr-defined]
+            if name in self.fields:  # type: ignore[attr-defined]
+                attrs = self.fields[name].widget.attrs  # type: ignore[attr-defined]
+                if "is-invalid" not in attrs.get("class", ""):
+                    attrs["class"] = (attrs.get("class", "") + " is-invalid").strip()
+
+
+class RegistrationForm(BootstrapFormMixin, forms.Form):
     """Field checks only; the rules (roles, duplicates) live in accounts.services."""
 
     username = forms.RegexField(
@@ -50,6 +76,18 @@ class RegistrationForm(forms.Form):
         region_field = self.fields["region_code"]
         assert isinstance(region_field, forms.ChoiceField)
         region_field.choices = [("", _("请选择")), *region_choices()]
+        autocomplete = {
+            "username": "username",
+            "display_name": "name",
+            "phone": "tel",
+            "email": "email",
+            "password1": "new-password",
+            "password2": "new-password",
+            "org_name": "organization",
+        }
+        for name, value in autocomplete.items():
+            self.fields[name].widget.attrs["autocomplete"] = value
+        self._bootstrap()
 
     def clean_credit_code(self) -> str:
         return self.cleaned_data["credit_code"].strip().upper()
@@ -61,7 +99,29 @@ class RegistrationForm(forms.Form):
         return cleaned
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = User
         fields = ["display_name", "email", "phone"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._bootstrap()
+
+
+class PasswordChangeForm(BootstrapFormMixin, auth_forms.PasswordChangeForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._bootstrap()
+
+
+class PasswordResetForm(BootstrapFormMixin, auth_forms.PasswordResetForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._bootstrap()
+
+
+class SetPasswordForm(BootstrapFormMixin, auth_forms.SetPasswordForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._bootstrap()

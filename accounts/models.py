@@ -11,7 +11,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.validators import validate_cn_phone, validate_credit_code, validate_region_code
+from accounts.validators import (
+    CONTACT_PHONE_MAX_LENGTH,
+    validate_cn_contact_phone,
+    validate_cn_phone,
+    validate_credit_code,
+    validate_region_code,
+)
 from portal.reference.regions import region_full_name, region_prefix
 
 
@@ -92,7 +98,10 @@ class Organization(models.Model):
     description = models.TextField(_("简介"), max_length=5000, blank=True)
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
     contact_phone = models.CharField(
-        _("联系电话"), max_length=11, blank=True, validators=[validate_cn_phone]
+        _("联系电话"),
+        max_length=CONTACT_PHONE_MAX_LENGTH,
+        blank=True,
+        validators=[validate_cn_contact_phone],
     )
     contact_email = models.EmailField(_("联系邮箱"), blank=True)
     is_verified = models.BooleanField(_("已认证"), default=False)

@@ -16,6 +16,20 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
+    path("password/change/", views.password_change, name="password-change"),
+    path("password/change/done/", views.password_change_done, name="password-change-done"),
+    path("password/reset/", views.password_reset, name="password-reset"),
+    path("password/reset/done/", views.password_reset_done, name="password-reset-done"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        views.password_reset_confirm,
+        name="password-reset-confirm",
+    ),
+    path(
+        "password/reset/complete/",
+        views.password_reset_complete,
+        name="password-reset-complete",
+    ),
     path("organizations/review/", views.organization_review, name="organization-review"),
     path(
         "organizations/<int:org_id>/verify/",

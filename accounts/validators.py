@@ -15,6 +15,10 @@ CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+# A landline with its area code (010-12345678, 0531-8888888, extension -123 allowed) or a
+# nationwide 400/800 service number (400-123-4567).
+LANDLINE_RE = re.compile(r"^(0\d{2,3}-?[2-9]\d{6,7}(-\d{1,6})?|[48]00-?\d{3}-?\d{4})$")
+CONTACT_PHONE_MAX_LENGTH = 20
 
 
 def credit_code_check_char(first17: str) -> str:
@@ -43,6 +47,20 @@ def validate_credit_code(value: str) -> None:
 def validate_cn_phone(value: str) -> None:
     if not PHONE_RE.match(value.strip()):
         raise ValidationError(_("请输入有效的11位中国大陆手机号码。"), code="invalid_phone")
+
+
+def is_cn_contact_phone(value: str) -> bool:
+    value = value.strip()
+    return bool(PHONE_RE.match(value) or LANDLINE_RE.match(value))
+
+
+def validate_cn_contact_phone(value: str) -> None:
+    """A contact number: a mainland mobile number or a landline with its area code."""
+    if not is_cn_contact_phone(value):
+        raise ValidationError(
+            _("请输入有效的联系电话：11位手机号码，或带区号的固定电话（如 0531-88888888）。"),
+            code="invalid_phone",
+        )
 
 
 def validate_region_code(value: str) -> None:

@@ -2,15 +2,23 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import services
-from accounts.forms import ProfileForm, RegistrationForm
+from accounts.forms import (
+    PasswordChangeForm,
+    PasswordResetForm,
+    ProfileForm,
+    RegistrationForm,
+    SetPasswordForm,
+)
 from accounts.models import User
 from accounts.selectors import organization_list_pending, organization_list_visible_to
 from portal.form_errors import form_add_service_errors
@@ -92,3 +100,22 @@ def organization_detail(request: HttpRequest, org_id: int) -> HttpResponse:
         pk=org_id,
     )
     return render(request, "accounts/organization_detail.html", {"organization": organization})
+
+
+# Django's password views with the portal's templates (templates/registration/) and forms
+# styled like the rest of the site; without them Django would show the admin's look.
+password_change = auth_views.PasswordChangeView.as_view(
+    form_class=PasswordChangeForm, success_url=reverse_lazy("accounts:password-change-done")
+)
+password_change_done = auth_views.PasswordChangeDoneView.as_view()
+password_reset = auth_views.PasswordResetView.as_view(
+    form_class=PasswordResetForm,
+    email_template_name="registration/password_reset_email.txt",
+    subject_template_name="registration/password_reset_subject.txt",
+    success_url=reverse_lazy("accounts:password-reset-done"),
+)
+password_reset_done = auth_views.PasswordResetDoneView.as_view()
+password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+    form_class=SetPasswordForm, success_url=reverse_lazy("accounts:password-reset-complete")
+)
+password_reset_complete = auth_views.PasswordResetCompleteView.as_view()

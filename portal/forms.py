@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Alliance, Organization
 from portal.models import CooperationMode, Expert, IPType, MaturityLevel, Need, Result, TechField
+from portal.models.validators import AMOUNT_MAX, deadline_latest
 from portal.reference.regions import region_choices
 
 
@@ -72,6 +74,7 @@ class PostingForm(BootstrapMixin, forms.ModelForm):
         self.fields["attachment"].widget.attrs["accept"] = (
             ".pdf,.jpg,.jpeg,.png,.gif,.webp,.doc,.docx,.xls,.xlsx,.ppt,.pptx"
         )
+        self._limit_hints()
         if user is not None and user.is_bureau_staff and self.instance.pk is None:
             self.fields["organization"] = forms.ModelChoiceField(
                 label=_("所属机构"),
@@ -80,6 +83,23 @@ class PostingForm(BootstrapMixin, forms.ModelForm):
                 help_text=_("科技局代为录入时选择；留空表示台账条目。"),
             )
         self._style()
+
+    def _limit_hints(self) -> None:
+        """Browser hints of the model's limits (the model and service still check them):
+        a live character count under long texts (static/js/counter.js), date and amount
+        bounds on their inputs."""
+        for field in self.fields.values():
+            counted = isinstance(field, forms.CharField) and field.max_length
+            if counted and isinstance(field.widget, forms.Textarea):
+                field.widget.attrs["data-maxlength-counter"] = str(field.max_length)
+            if isinstance(field, forms.DecimalField):
+                field.widget.attrs.setdefault("min", "0")
+                field.widget.attrs.setdefault("max", str(AMOUNT_MAX))
+        if "deadline" in self.fields:
+            attrs = self.fields["deadline"].widget.attrs
+            attrs["max"] = deadline_latest().isoformat()
+            if self.instance.pk is None:
+                attrs["min"] = timezone.localdate().isoformat()
 
     def service_data(self) -> dict[str, Any]:
         """cleaned_data restricted to what the services accept."""

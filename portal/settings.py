@@ -30,6 +30,9 @@ def envsecret(name: str, default: str | None = None) -> str | None:
 
 
 DEBUG = env.bool("DEBUG", default=True)
+# With DEBUG, missing pages show the portal's 404 page; DEBUG_ERROR_PAGES=1 shows Django's
+# technical 404 page (the URL patterns tried) instead.
+DEBUG_ERROR_PAGES = env.bool("DEBUG_ERROR_PAGES", default=False)
 
 _secret = envsecret("SECRET_KEY")
 if not DEBUG and not _secret:
@@ -85,6 +88,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    # last: with DEBUG on, the portal's own 404 page instead of Django's technical one
+    "portal.middleware_errors.PortalErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"

@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+
+class FaviconRedirectView(RedirectView):
+    """Browsers ask for /favicon.ico whatever the page says; send them to the SVG icon
+    (resolved per request: the hashed static name exists only after collectstatic)."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args: object, **kwargs: object) -> str:
+        return static("favicon.svg")
+
 
 handler400 = "portal.views.bad_request"
 handler403 = "portal.views.permission_denied"
@@ -12,6 +25,7 @@ handler404 = "portal.views.page_not_found"
 handler500 = "portal.views.server_error"
 
 urlpatterns = [
+    path("favicon.ico", FaviconRedirectView.as_view()),
     # "/" is each role's to-do home (the landing page for visitors); it comes first so it
     # answers "/" before portal.site_urls' landing page (whose name, portal:home, still
     # reverses to "/")

@@ -11,8 +11,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Alliance
+from accounts.validators import CONTACT_PHONE_MAX_LENGTH
 from portal import access
 from portal.models import CooperationMode, Expert, IPType, MaturityLevel, Need, TechField
+from portal.models.validators import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from portal.services.completeness import need_completeness
 from portal.services.postings import SPECS
 
@@ -199,7 +201,10 @@ class PostingInputSerializer(serializers.Serializer):
     region_code = serializers.CharField(max_length=6)
     cooperation_modes = _codes(CooperationMode, _("合作方式"))
     contact_name = serializers.CharField(required=False, allow_blank=True, max_length=50)
-    contact_phone = serializers.CharField(required=False, allow_blank=True, max_length=11)
+    # The format (mobile or landline) is checked by the model's validator, via the service.
+    contact_phone = serializers.CharField(
+        required=False, allow_blank=True, max_length=CONTACT_PHONE_MAX_LENGTH
+    )
     contact_email = serializers.EmailField(required=False, allow_blank=True)
 
 
@@ -223,8 +228,8 @@ class MembersFirstInputMixin(serializers.Serializer):
 
 
 class NeedInputSerializer(MembersFirstInputMixin, PostingInputSerializer):
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(max_length=20000)
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
+    description = serializers.CharField(max_length=TEXT_MAX_LENGTH)
     budget_min = serializers.DecimalField(
         max_digits=12, decimal_places=2, required=False, allow_null=True
     )
@@ -241,8 +246,8 @@ class NeedInputSerializer(MembersFirstInputMixin, PostingInputSerializer):
 
 
 class ResultInputSerializer(MembersFirstInputMixin, PostingInputSerializer):
-    title = serializers.CharField(max_length=200)
-    summary = serializers.CharField(max_length=20000)
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
+    summary = serializers.CharField(max_length=TEXT_MAX_LENGTH)
     maturity = _code(MaturityLevel, _("成熟度"))
     trl = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=9)
     ip_types = _codes(IPType, _("知识产权类型"))

@@ -2,6 +2,9 @@
 
 Shipped as JSON under portal/data/ and synced into these tables after every migrate
 (portal.reference.sync.reference_data_sync); staff may edit names and order in the admin.
+English names (``name_en``) come from portal/reference/data/reference_en.json (fields,
+modes, maturity, IP types) and regions_en.json (regions); ``display_name`` picks the one of
+the active language.
 """
 
 from __future__ import annotations
@@ -9,10 +12,13 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from portal.reference.regions import english_active, region_name
+
 
 class ReferenceItem(models.Model):
     code = models.CharField(_("代码"), max_length=20, unique=True)
     name = models.CharField(_("名称"), max_length=100)
+    name_en = models.CharField(_("英文名称"), max_length=200, blank=True)
     sort_order = models.PositiveIntegerField(_("排序"), default=0)
     is_active = models.BooleanField(_("启用"), default=True)
 
@@ -21,6 +27,13 @@ class ReferenceItem(models.Model):
         ordering = ["sort_order", "code"]
 
     def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The English name while English is active (when there is one), else the Chinese."""
+        if self.name_en and english_active():
+            return self.name_en
         return self.name
 
 
@@ -59,7 +72,12 @@ class Region(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.code})"
+        return f"{self.display_name} ({self.code})"
+
+    @property
+    def display_name(self) -> str:
+        """The division's own name in the active language (济南市 / Jinan)."""
+        return region_name(self.code) or self.name
 
 
 class CooperationMode(ReferenceItem):

@@ -12,8 +12,18 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.validators import validate_cn_phone, validate_region_code
+from accounts.validators import (
+    CONTACT_PHONE_MAX_LENGTH,
+    validate_cn_contact_phone,
+    validate_region_code,
+)
 from portal.models.reference import CooperationMode, IPType, MaturityLevel, TechField
+from portal.models.validators import (
+    TEXT_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    validate_amount,
+    validate_deadline_horizon,
+)
 from portal.reference.regions import region_full_name
 
 
@@ -57,7 +67,11 @@ class Posting(models.Model):
     )
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
     contact_phone = models.CharField(
-        _("联系电话"), max_length=11, blank=True, validators=[validate_cn_phone]
+        _("联系电话"),
+        max_length=CONTACT_PHONE_MAX_LENGTH,
+        blank=True,
+        validators=[validate_cn_contact_phone],
+        help_text=_("手机号码，或带区号的固定电话，如 0531-88888888"),
     )
     contact_email = models.EmailField(_("联系邮箱"), blank=True)
 
@@ -161,15 +175,15 @@ class Need(Posting):
         ("contact", _("联系方式")),
     ]
 
-    title = models.CharField(_("需求名称"), max_length=200)
-    description = models.TextField(_("需求描述"), max_length=20000)
+    title = models.CharField(_("需求名称"), max_length=TITLE_MAX_LENGTH)
+    description = models.TextField(_("需求描述"), max_length=TEXT_MAX_LENGTH)
     budget_min = models.DecimalField(
         _("预算下限(万元)"),
         max_digits=12,
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=[validate_amount],
     )
     budget_max = models.DecimalField(
         _("预算上限(万元)"),
@@ -177,7 +191,7 @@ class Need(Posting):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=[validate_amount],
     )
     expected_maturity = models.ForeignKey(
         MaturityLevel,
@@ -187,7 +201,9 @@ class Need(Posting):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    deadline = models.DateField(_("截止日期"), null=True, blank=True)
+    deadline = models.DateField(
+        _("截止日期"), null=True, blank=True, validators=[validate_deadline_horizon]
+    )
     confidential_fields = models.JSONField(_("保密字段"), default=list, blank=True)
 
     class Meta:
@@ -200,8 +216,8 @@ class Need(Posting):
 class Result(Posting):
     """科技成果: what a research team offers."""
 
-    title = models.CharField(_("成果名称"), max_length=200)
-    summary = models.TextField(_("成果简介"), max_length=20000)
+    title = models.CharField(_("成果名称"), max_length=TITLE_MAX_LENGTH)
+    summary = models.TextField(_("成果简介"), max_length=TEXT_MAX_LENGTH)
     maturity = models.ForeignKey(
         MaturityLevel,
         verbose_name=_("成熟度"),
@@ -226,7 +242,7 @@ class Result(Posting):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=[validate_amount],
         help_text=_("留空表示面议"),
     )
     team = models.TextField(_("团队介绍"), max_length=5000, blank=True)

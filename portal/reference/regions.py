@@ -19,7 +19,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from django.utils.translation import get_language
+
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "regions.json"
+# English (pinyin) names keyed by code, written by portal/reference/regions_en_build.py.
+EN_DATA_FILE = Path(__file__).resolve().parent / "data" / "regions_en.json"
 
 # Province → city → district: no walk up the parents is ever longer than this.
 MAX_LEVEL = 3
@@ -122,39 +126,70 @@ def is_region_code(code: str) -> bool:
     return code in region_table()
 
 
-def _full_name(table: dict[str, RegionRow], code: str) -> str:
+def english_active() -> bool:
+    """True while the active language is English (reference data then shows English names)."""
+    return (get_language() or "").lower().startswith("en")
+
+
+@cache
+def region_english_names() -> dict[str, str]:
+    """Every code's English (pinyin) name; a code missing from the file keeps its Chinese."""
+    names: dict[str, str] = json.loads(EN_DATA_FILE.read_text(encoding="utf-8"))
+    return names
+
+
+def region_name(code: str, *, english: bool | None = None) -> str:
+    """One division's own name (济南市, or Jinan in English); "" if unknown."""
+    row = region_table().get(code)
+    if row is None:
+        return ""
+    if english_active() if english is None else english:
+        return region_english_names().get(code, row.name)
+    return row.name
+
+
+def _full_name(table: dict[str, RegionRow], code: str, english: bool = False) -> str:
     names: list[str] = []
     row = table.get(code)
+    english_names = region_english_names() if english else {}
     # Bounded walk: even a table that escaped validation cannot make this loop.
     for _step in range(MAX_LEVEL):
         if row is None:
             break
+        name = english_names.get(row.code, row.name) if english else row.name
         # Municipalities repeat their name (北京市 → 北京市 → 东城区): name it once.
-        if not names or names[0] != row.name:
-            names.insert(0, row.name)
+        if not names or names[0] != name:
+            names.insert(0, name)
         row = table.get(row.parent) if row.parent else None
-    return " ".join(names)
+    # English names the smallest division first: Lixia District, Jinan, Shandong.
+    return ", ".join(reversed(names)) if english else " ".join(names)
 
 
 @cache
-def region_full_names() -> dict[str, str]:
-    """Every code's full name, computed once per process."""
+def region_full_names(english: bool = False) -> dict[str, str]:
+    """Every code's full name, computed once per process and language."""
     table = region_table()
-    return {code: _full_name(table, code) for code in table}
+    return {code: _full_name(table, code, english) for code in table}
 
 
-def region_full_name(code: str) -> str:
-    """Province, city and district names joined, e.g. 山东省 济南市 历下区; "" if unknown."""
-    return region_full_names().get(code, "")
+def region_full_name(code: str, *, english: bool | None = None) -> str:
+    """Province, city and district names joined, e.g. 山东省 济南市 历下区; "" if unknown.
+
+    In English (the active language, unless ``english`` says otherwise) the pinyin names,
+    smallest first: Lixia District, Jinan, Shandong.
+    """
+    if english is None:
+        english = english_active()
+    return region_full_names(english).get(code, "")
 
 
 @cache
-def _region_choices(max_level: int) -> tuple[tuple[str, str], ...]:
-    names = region_full_names()
+def _region_choices(max_level: int, english: bool) -> tuple[tuple[str, str], ...]:
+    names = region_full_names(english)
     return tuple(
         (row.code, names[row.code]) for row in region_table().values() if row.level <= max_level
     )
 
 
 def region_choices(max_level: int = 2) -> list[tuple[str, str]]:
-    return list(_region_choices(max_level))
+    return list(_region_choices(max_level, english_active()))

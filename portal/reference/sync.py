@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 
+from portal.reference.english import reference_english_fill
 from portal.reference.regions import region_table
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -81,4 +82,11 @@ def reference_data_sync() -> dict[str, int]:
             _row, row_created = model.objects.get_or_create(code=row["code"], defaults=defaults)
             count += row_created
         created[key] = count
+    created["english_names"] = reference_english_fill(_portal_model)
     return created
+
+
+def _portal_model(name: str) -> Any:
+    from django.apps import apps
+
+    return apps.get_model("portal", name)

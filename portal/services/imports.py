@@ -157,7 +157,9 @@ class _Lookups:
             self.regions[row.code] = row.code
             if row.level <= 2:
                 self.regions.setdefault(row.name, row.code)
-                self.regions.setdefault(region_full_name(row.code).replace(" ", ""), row.code)
+                self.regions.setdefault(
+                    region_full_name(row.code, english=False).replace(" ", ""), row.code
+                )
         self.titles = {str(label): value for value, label in Expert.Title.choices}
         self.titles.update({value: value for value, _label in Expert.Title.choices})
         self.flags = {str(label): key for key, label in Need.CONFIDENTIAL_CHOICES}
