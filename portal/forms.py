@@ -36,8 +36,10 @@ def _field_choices() -> list[tuple[str, list[tuple[int, str]]]]:
     for item in TechField.objects.filter(is_active=True).select_related("parent"):
         if item.parent_id is None:
             tops.append(item)
-        groups.setdefault(item.parent_id, []).append((item.pk, item.name))
-    return [(top.name, [(top.pk, top.name), *groups.get(top.pk, [])]) for top in tops]
+        groups.setdefault(item.parent_id, []).append((item.pk, item.display_name))
+    return [
+        (top.display_name, [(top.pk, top.display_name), *groups.get(top.pk, [])]) for top in tops
+    ]
 
 
 def _model_choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
