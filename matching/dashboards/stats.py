@@ -71,6 +71,8 @@ PAIR_FIGURES: dict[str, dict[str, str]] = {
 PUBLIC_PAIR_FIGURES = ("intentions", "signed", "contract_value", "landed")
 INTENTION_OR_LATER = (S.INTENTION, S.SIGNED, S.LANDED)
 SIGNED_OR_LATER = (S.SIGNED, S.LANDED)
+# Key of the breakdown row of what is filed under the region itself, not one below it.
+OWN = "="
 
 
 def is_staff_view(user: User | None) -> bool:
@@ -285,11 +287,17 @@ def _child_regions(parent: str) -> list[str]:
 def stats_by_region(
     *, user: User | None, filters: StatsFilter, links: Links, parent: str
 ) -> list[dict[str, Any]]:
-    """Per region one level below ``parent``: postings, approved pairs, signed pairs and
-    their value. Rows with nothing to show are left out."""
+    """Per region one level below ``parent`` (a district: itself): postings, approved
+    pairs, signed pairs and their value. Rows with nothing to show are left out. Postings
+    and pairs filed under ``parent`` itself (a city-level address, no district) get a last
+    row of their own, without links: the lists filter by a region and everything under it."""
     children = {region_prefix(code): code for code in _child_regions(parent)}
-    if not children:
-        return []
+    leaf = not children
+    if leaf:
+        if not parent:
+            return []
+        # a district has nothing below it: it is its own one row
+        children = {region_prefix(parent): parent}
     # a level mixes prefix lengths where a county-level city sits under a province (419001)
     lengths = sorted({len(prefix) for prefix in children})
     empty = dict.fromkeys((*POSTING_KEYS, "approved", "signed"), 0)
@@ -306,6 +314,9 @@ def stats_by_region(
             for item in counts:
                 if item["part"] in children:
                     table[children[item["part"]]][kind + "s"] += item["n"]
+        if parent and not leaf:
+            own = postings_counted(kind=kind, user=user, filters=filters)
+            table[OWN + parent][kind + "s"] = own.filter(region_code=parent).count()
     pair_keys = ("approved", "signed") if is_staff_view(user) else ("signed",)
     for key in pair_keys:
         buckets: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -313,6 +324,8 @@ def stats_by_region(
             sides: set[str] = set()
             for side in ("need", "result", "expert"):
                 code = row[f"{side}__region_code"]
+                if parent and not leaf and code == parent:
+                    sides.add(OWN + parent)
                 for length in lengths:
                     child = children.get(code[:length]) if code else None
                     if child:
@@ -324,6 +337,8 @@ def stats_by_region(
             if key == "signed":
                 table[code]["contract_value"] = _count_or_sum("contract_value", rows)
     result = []
+    own_key = OWN + parent
+    own_row = table.pop(own_key, None)
     for code in sorted(table):
         row = table[code]
         narrowed = StatsFilter(filters.date_from, filters.date_to, filters.field, code)
@@ -335,6 +350,14 @@ def stats_by_region(
             **{key: links.pairs(key, filters=narrowed) for key in (*pair_keys, "contract_value")},
         }
         result.append(row)
+    if own_row is not None and any(own_row.values()):
+        own_row["code"] = own_key
+        own_row["name"] = _("%(name)s（未细分到下级地区）") % {
+            "name": region_full_name(parent) or parent
+        }
+        own_row["filter_query"] = ""
+        own_row["links"] = {}
+        result.append(own_row)
     return result
 
 

@@ -51,7 +51,7 @@
         tooltip: { trigger: "item", formatter: "{b}: {c}" },
         series: [{
           type: "funnel", sort: "none", left: 8, width: narrow() ? "50%" : "60%",
-          top: 8, bottom: 8, minSize: "8%", gap: 2,
+          top: 12, bottom: 24, minSize: "8%", gap: 2,
           label: { show: true, position: "right", color: TEXT, fontSize: 13, formatter: "{b}: {c}" },
           labelLine: { show: true, lineStyle: { color: "#6c757d" } },
           itemStyle: { borderColor: "#fff", borderWidth: 1 },

@@ -141,9 +141,14 @@ def test_breakdowns_equal_direct_counts(records: dict[str, list[Match]], staff: 
     )
     assert by_field["01"]["name"] == "电子信息"
     assert by_field["01"]["signed"] == 2
-    # a city's staff see its districts; postings filed at city level are in no district
+    # a city's staff see its districts, and what is filed at city level in a row of its own
     by_region = {row["code"]: row for row in figures["by_region"]}
-    assert set(by_region) == {"370102"}
+    assert set(by_region) == {"370102", "=370100"}
+    city_level = by_region["=370100"]
+    assert city_level["needs"] == needs.filter(region_code="370100").count()
+    assert city_level["signed"] == 1
+    assert city_level["name"] == "山东省 济南市（未细分到下级地区）"
+    assert city_level["links"] == {}
     assert by_region["370102"]["needs"] == needs.filter(region_code="370102").count()
     assert by_region["370102"]["signed"] == 1
     assert by_region["370102"]["name"].endswith("济南市 历下区")

@@ -146,6 +146,10 @@ def test_breakdowns_by_district_field_and_month(
     assert districts["370102"]["approved"] == 3
     assert districts["370103"]["contract_value"] == 50.5
     assert districts["370103"]["needs"] == 2
+    district = stats.stats_for(
+        user=staff, filters=StatsFilter(BOTH.date_from, BOTH.date_to, region="370103")
+    )["by_region"]
+    assert [(row["code"], row["signed"]) for row in district] == [("370103", 1)]
     fields = {row["code"]: row for row in figures["by_field"]}
     assert set(fields) == {"01", "04"}
     assert (fields["01"]["signed"], fields["04"]["signed"]) == (1, 1)
