@@ -91,7 +91,7 @@ class StatsFilter:
     def months(self) -> list[dt.date]:
         """The first day of every month the period touches, in order."""
         first = self.date_from.replace(day=1)
-        months = []
+        months: list[dt.date] = []
         while first <= self.date_to and len(months) < MAX_MONTHS:
             months.append(first)
             first = _add_months(first, 1)

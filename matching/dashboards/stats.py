@@ -402,8 +402,8 @@ def stats_by_field(
             key = key_of(code, parent)
             if key is not None:
                 seen[key].add(posting_id)
-        for key, members in seen.items():
-            table[key][kind + "s"] = len(members)
+        for key, posting_ids in seen.items():
+            table[key][kind + "s"] = len(posting_ids)
     pair_keys = ("approved", "signed") if is_staff_view(user) else ("signed",)
     for figure in pair_keys:
         qs = pairs(user=user, filters=filters, **PAIR_FIGURES[figure])
@@ -416,11 +416,11 @@ def stats_by_field(
             key = key_of(code, parent)
             if key is not None:
                 fields_of_need[need_id].add(key)
-        buckets: dict[str, list[int]] = defaultdict(list)
+        pairs_of_field: dict[str, list[int]] = defaultdict(list)
         for pair_id, need_id in qs.order_by().values_list("pk", "need_id"):
             for key in fields_of_need.get(need_id, ()):
-                buckets[key].append(pair_id)
-        for key, members in buckets.items():
+                pairs_of_field[key].append(pair_id)
+        for key, members in pairs_of_field.items():
             table[key][figure] = len(members)
             if figure == "signed":
                 table[key]["contract_value"] = _money(
@@ -466,7 +466,7 @@ def stats_by_month(
     months = filters.months()
     staff = is_staff_view(user)
     pair_keys = ("approved", "intentions", "signed") if staff else ("intentions", "signed")
-    table = {
+    table: dict[dt.date, dict[str, Any]] = {
         month: {
             "month": month,
             **dict.fromkeys((*POSTING_KEYS, *pair_keys), 0),
