@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from matching.pairs.todo import PARTY, TodoGroup, TodoItem
 from portal.dispatch import selectors
-from portal.dispatch.models import Assignment
+from portal.dispatch.models import Assignment, Visit
 
 # the first ones a party's home shows of each group (the count says how many in all)
 PARTY_SHOWN = 10
@@ -27,7 +28,8 @@ def party_dispatch_todos(user: Any) -> list[TodoGroup]:
     groups: list[TodoGroup] = []
     to_visit = (
         selectors.my_assignments(user=user)
-        .filter(volunteer__expert__user=user, visit_count=0)
+        .filter(volunteer__expert__user=user)
+        .exclude(Exists(Visit.objects.filter(assignment=OuterRef("pk"))))
         .order_by("round__published_at", "pk")
     )
     total = to_visit.count()
