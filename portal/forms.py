@@ -91,9 +91,9 @@ class PostingForm(BootstrapMixin, forms.ModelForm):
         a live character count under long texts (static/js/counter.js), date and amount
         bounds on their inputs."""
         for field in self.fields.values():
-            counted = isinstance(field, forms.CharField) and field.max_length
-            if counted and isinstance(field.widget, forms.Textarea):
-                field.widget.attrs["data-maxlength-counter"] = str(field.max_length)
+            limit = field.max_length if isinstance(field, forms.CharField) else None
+            if limit and isinstance(field.widget, forms.Textarea):
+                field.widget.attrs["data-maxlength-counter"] = str(limit)
             if isinstance(field, forms.DecimalField):
                 field.widget.attrs.setdefault("min", "0")
                 field.widget.attrs.setdefault("max", str(AMOUNT_MAX))

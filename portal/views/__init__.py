@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import logging
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -8,6 +10,14 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import Organization
 from portal.health import health_report
+
+logger = logging.getLogger(__name__)
+
+_BARE_ERROR_PAGE = (
+    '<!DOCTYPE html><html lang="zh-hans"><head><meta charset="utf-8">'
+    "<title>%(status)s</title></head><body><h1>%(status)s</h1><p>%(message)s</p>"
+    '<p><a href="/">&larr;</a></p></body></html>'
+)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -50,7 +60,16 @@ def _error(request: HttpRequest, status: int, template: str) -> HttpResponse:
         return JsonResponse(
             {"detail": messages[status]}, status=status, json_dumps_params={"ensure_ascii": False}
         )
-    return render(request, template, status=status)
+    try:
+        return render(request, template, status=status)
+    except Exception:
+        # The site layout reads the database (menus, unread count); when that is what failed,
+        # answer with a bare page rather than Django's own English one.
+        logger.exception("error page %s could not be rendered", template)
+        return HttpResponse(
+            _BARE_ERROR_PAGE % {"status": status, "message": _("服务暂时不可用，请稍后再试。")},
+            status=status,
+        )
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

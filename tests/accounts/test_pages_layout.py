@@ -183,3 +183,36 @@ def test_the_favicon_is_served(client: Client) -> None:
     assert path is not None
     with open(path, encoding="utf-8") as icon:
         assert icon.read().lstrip().startswith("<svg")
+
+
+@pytest.mark.parametrize(
+    ("status", "text"), [(400, "请求无效"), (403, "没有权限"), (500, "服务器错误")]
+)
+def test_the_other_error_pages_use_the_site_layout(rf, alice, status, text) -> None:
+    from portal import views
+
+    handler = {400: views.bad_request, 403: views.permission_denied, 500: views.server_error}
+    request = rf.get("/somewhere/")
+    request.user = alice
+    response = handler[status](request)
+
+    assert response.status_code == status
+    html = response.content.decode()
+    _site_page(html)
+    assert text in html
+
+
+def test_an_error_page_that_cannot_render_falls_back_to_a_bare_chinese_page(
+    rf, monkeypatch
+) -> None:
+    from portal import views
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database is down")
+
+    monkeypatch.setattr(views, "render", broken)
+
+    response = views.server_error(rf.get("/somewhere/"))
+
+    assert response.status_code == 500
+    assert "服务暂时不可用" in response.content.decode()
