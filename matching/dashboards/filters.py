@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import TechField
+from portal.filters import field_choice_groups
 from portal.reference.regions import region_full_name, region_prefix, region_table
 
 # A longer period would make the monthly trend unreadable and the page slow.
@@ -130,28 +130,6 @@ def region_options(*, jurisdiction: str, selected: str) -> list[tuple[str, list[
     return options
 
 
-def field_options() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Grouped choices for the field picker: each top-level field, then its fields."""
-    fields = list(
-        TechField.objects.filter(is_active=True)
-        .select_related("parent")
-        .order_by("sort_order", "code")
-    )
-    groups: dict[str, list[tuple[str, str]]] = {}
-    names: dict[str, str] = {}
-    for f in fields:
-        if f.parent_id is None:
-            names[f.code] = f.name
-            groups.setdefault(f.code, [])
-    for f in fields:
-        if f.parent_id is not None and f.parent is not None and f.parent.code in groups:
-            groups[f.parent.code].append((f.code, f.name))
-    return [
-        (names[top], [(top, gettext("%(name)s（全部）") % {"name": names[top]}), *rows])
-        for top, rows in groups.items()
-    ]
-
-
 class DashboardFilterForm(forms.Form):
     """The dashboard's filters, from the query string. ``jurisdiction``: the user's region
     prefix ("" everywhere, None for the public statistics)."""
@@ -187,7 +165,8 @@ class DashboardFilterForm(forms.Form):
                 data[name] = data[short]
         super().__init__(data)
         self.jurisdiction = jurisdiction
-        self.fields["field"].choices = [("", gettext("全部领域")), *field_options()]  # type: ignore[attr-defined]
+        # the registers' grouped picker: top-level field → its fields
+        self.fields["field"].choices = field_choice_groups()  # type: ignore[attr-defined]
         if jurisdiction is None:
             del self.fields["region"]
         else:

@@ -33,7 +33,8 @@ CHARTS = {"funnel": "funnel", "by_month": "month", "by_region": "region", "by_fi
 
 def _chart_data(figures: dict[str, Any]) -> dict[str, Any]:
     def plain(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [{k: v for k, v in row.items() if k != "links"} for row in rows]
+        # the links stay: a click on a bar or a funnel stage opens the list behind it
+        return [{k: v for k, v in row.items() if k != "filter_query"} for row in rows]
 
     return {
         "by_field": plain(figures["by_field"]),

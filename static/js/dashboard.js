@@ -37,7 +37,7 @@
       },
       xAxis: { type: "value", minInterval: 1, axisLabel: { color: TEXT } },
       series: keys.map(function (k) {
-        return { name: L[k] || k, type: "bar", data: pick(rows, k),
+        return { id: k, name: L[k] || k, type: "bar", data: pick(rows, k),
                  label: { show: rows.length <= 8, position: "right", color: TEXT } };
       })
     };
@@ -65,9 +65,9 @@
         return rows.length && rows[0][k] !== undefined;
       });
       var series = keys.map(function (k) {
-        return { name: L[k] || k, type: "line", smooth: false, symbolSize: 6, data: pick(rows, k) };
+        return { id: k, name: L[k] || k, type: "line", smooth: false, symbolSize: 6, data: pick(rows, k) };
       });
-      series.push({ name: L.contract_value, type: "bar", yAxisIndex: 1, barMaxWidth: 18,
+      series.push({ id: "contract_value", name: L.contract_value, type: "bar", yAxisIndex: 1, barMaxWidth: 18,
                     itemStyle: { opacity: 0.5 }, data: pick(rows, "contract_value") });
       return {
         color: COLOURS,
@@ -105,6 +105,13 @@
     var chart = echarts.init(el, null, { locale: "ZH", renderer: "canvas" });
     chart.setOption(build());
     chart.__build = build;
+    // a click on a bar, point or funnel stage opens the list behind it (as the table's links)
+    chart.on("click", function (params) {
+      var row = rows[params.dataIndex];
+      if (!row) { return; }
+      var href = name === "funnel" ? row.link : (row.links || {})[params.seriesId];
+      if (href) { window.location.href = href; }
+    });
     charts.push(chart);
   });
   var timer = null;

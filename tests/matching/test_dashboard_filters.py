@@ -304,3 +304,22 @@ def test_bad_filter_values_get_a_message_not_an_error(staff: User) -> None:
     assert listing.status_code == 200
     assert "不是有效日期" in listing.content.decode()
     assert client.get("/api/stats/", {"from": "2026-05-01", "to": "2026-01-01"}).status_code == 400
+
+
+def test_the_api_takes_the_same_filters(story: dict[str, Match], staff: User) -> None:
+    client = _client(staff)
+    api = client.get("/api/stats/", {"from": "2026-02-01", "to": "2026-02-28", "region": "370103"})
+    assert api.status_code == 200
+    body = api.json()
+    assert body["totals"]["signed"] == 1
+    assert body["totals"]["contract_value"] == 50.5
+    assert body["filter"] == {
+        "from": "2026-02-01",
+        "to": "2026-02-28",
+        "field": "",
+        "region": "370103",
+    }
+    assert [row["month"] for row in body["by_month"]] == ["2026-02-01"]
+    wider = client.get("/api/stats/", {"region": "370200"})
+    assert wider.status_code == 400
+    assert "region" in wider.json()
