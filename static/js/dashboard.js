@@ -98,6 +98,11 @@
     var build = builders[name];
     if (!build) { return; }
     var rows = data[name] || [];
+    if (!rows.length) {
+      // nothing to draw: the table below says so ("暂无数据") instead of empty axes
+      el.hidden = true;
+      return;
+    }
     if (name === "by_region" || name === "by_field") {
       // one row of bars per region or field: the chart grows with them
       el.style.height = Math.max(240, 80 + rows.length * 36) + "px";
