@@ -118,6 +118,7 @@ class PasswordChangeForm(BootstrapFormMixin, auth_forms.PasswordChangeForm):
 class PasswordResetForm(BootstrapFormMixin, auth_forms.PasswordResetForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["email"].label = _("电子邮箱")  # as on the registration form
         self._bootstrap()
 
 
