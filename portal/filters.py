@@ -23,7 +23,13 @@ from portal.models import (
     Result,
     TechField,
 )
-from portal.reference.regions import region_choices, region_prefix, region_table
+from portal.reference.regions import (
+    english_active,
+    region_choices,
+    region_name,
+    region_prefix,
+    region_table,
+)
 from portal.search import search_queryset
 
 ALL_FIELDS = _("全部领域")
@@ -51,18 +57,23 @@ def field_choice_groups(
     for top in items:
         if top.parent_id is not None:
             continue
-        options = [(getattr(top, value), _("%(name)s（全部）") % {"name": top.name})]
-        options += [(getattr(c, value), c.name) for c in children.get(top.pk, [])]
-        groups.append((top.name, options))
+        options = [(getattr(top, value), _("%(name)s（全部）") % {"name": top.display_name})]
+        options += [(getattr(c, value), c.display_name) for c in children.get(top.pk, [])]
+        groups.append((top.display_name, options))
     return groups
 
 
-@cache
 def region_children() -> dict[str, list[tuple[str, str]]]:
-    """Each division's direct children as (code, name), ordered by code; "" → provinces."""
+    """Each division's direct children as (code, name), ordered by code; "" → provinces.
+    Names in the active language (pinyin in English)."""
+    return _region_children(english_active())
+
+
+@cache
+def _region_children(english: bool) -> dict[str, list[tuple[str, str]]]:
     tree: dict[str, list[tuple[str, str]]] = {}
     for row in sorted(region_table().values(), key=lambda r: r.code):
-        tree.setdefault(row.parent, []).append((row.code, row.name))
+        tree.setdefault(row.parent, []).append((row.code, region_name(row.code, english=english)))
     return tree
 
 

@@ -168,3 +168,14 @@ def test_a_result_list_still_filters_by_region_code_prefix() -> None:
     ResultFactory(title="青岛成果", region_code="370202")
     response = Client().get(reverse("registers:result-list"), {"region": "370000"})
     assert {r.title for r in response.context["page"].object_list} == {"济南成果", "青岛成果"}
+
+
+def test_the_pickers_name_regions_and_fields_in_english_in_english_mode() -> None:
+    client = Client()
+    client.cookies["django_language"] = "en"
+    tree = client.get(reverse("registers:region-tree"), {"lang": "en"}).json()
+    names = dict(tree["370000"])
+    assert names["370100"] != "济南市"
+    assert "Jinan" in names["370100"]
+    html = client.get(reverse(NEEDS)).content.decode()
+    assert '<optgroup label="新材料">' not in html
