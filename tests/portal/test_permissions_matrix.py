@@ -207,6 +207,13 @@ RULES: dict[str, list[Case]] = {
         Case(None, "post", {"kind": "need", "ids": "need_sub"}, statuses=STAFF_ONLY_POST)
     ],
     "registers:review-counts": [Case(None, statuses=STAFF_ONLY_GET)],
+    "registers:search-suggest": [Case(None, data={"q": "材料"}, statuses=ALL_200)],
+    "registers:region-tree": [Case(None, statuses=ALL_200)],
+    # the completeness panel of the need form: any signed-in user may preview their text
+    "registers:need-completeness": [
+        Case(None, data={"title": "注塑缩痕"}, statuses=LOGIN_200),
+        Case(None, "post", {"title": "注塑缩痕"}, statuses=LOGIN_200),
+    ],
     "registers:attachment-download": [
         Case("att_pub", statuses=ALL_200),
         Case("att_draft", statuses=S(404, 200, 404, 404, 404, 200)),
