@@ -122,6 +122,10 @@ def test_every_role_clears_an_item_from_its_home_and_reads_its_inbox(page: objec
     first = rows.first
     assert first.locator("time").get_attribute("title")  # the exact time on hover
     assert "前" in first.locator("time").inner_text() or "刚刚" in first.inner_text()
+    page.set_viewport_size({"width": 375, "height": 800})  # type: ignore[attr-defined]
+    page.screenshot(path=str(SHOTS / "inbox-enterprise-375.png"), full_page=True)  # type: ignore[attr-defined]
+    assert _fits(page), "the inbox overflows at 375 px"
+    page.set_viewport_size({"width": 1280, "height": 900})  # type: ignore[attr-defined]
     submit(page, "#read-all")
     assert _badge(page) == ""
     assert Notification.objects.filter(user=enterprise, read_at__isnull=True).count() == 0

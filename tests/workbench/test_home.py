@@ -270,3 +270,16 @@ def test_the_party_home_runs_the_same_queries_for_few_or_many_items(
     assert few <= 30
     assert _groups(alice)["pairs-to-answer"].count == 14
     assert len(_groups(alice)["pairs-to-answer"].items) == 10
+
+
+def test_a_user_without_an_organisation_gets_an_empty_home() -> None:
+    from tests.accounts.factories import UserFactory
+
+    loner = UserFactory(username="loner")
+
+    response = _client(loner).get("/")
+
+    assert response.status_code == 200
+    groups = {g.key: g for g in response.context["groups"]}
+    assert groups["pairs-to-answer"].count == 0
+    assert "暂无待办" in response.content.decode()
