@@ -71,7 +71,9 @@ def review_queue_filtered(*, user: User, data: dict[str, Any]) -> QuerySet[Match
     )
     need = (data.get("need") or "").strip()
     if need:
-        qs = qs.filter(Q(need_id=int(need)) if need.isdigit() else Q(need__title__icontains=need))
+        # An id is a short run of ASCII digits; anything else searches the titles.
+        is_id = need.isascii() and need.isdigit() and len(need) <= 9
+        qs = qs.filter(Q(need_id=int(need)) if is_id else Q(need__title__icontains=need))
     floor, ceiling = BAND_BOUNDS.get(data.get("band") or "", (None, None))
     if floor is not None:
         qs = qs.filter(score__gte=floor)

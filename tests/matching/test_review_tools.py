@@ -53,6 +53,8 @@ def test_it_filters_by_need_id_and_by_words_of_the_title(staff_client: Client) -
     assert _rows(staff_client, need=str(bumper.pk)) == [on_bumper]
     assert _rows(staff_client, need="密封") == [on_pump]
     assert _rows(staff_client, need="没有这个需求") == []
+    assert _rows(staff_client, need="9" * 30) == []  # no id that long: a title search
+    assert _rows(staff_client, need="²") == []
 
 
 def test_it_filters_by_a_top_level_field_or_a_sub_field(staff_client: Client) -> None:
