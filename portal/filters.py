@@ -202,6 +202,9 @@ class PostingFilter(django_filters.FilterSet):
                 self.form.fields[name].widget.input_type = "date"
         # Top-level field → field, as <optgroup>s; validation still goes through the queryset.
         self.form.fields["field"].widget.choices = field_choice_groups()
+        # Any division validates; a plain <select> (pages without the picker) lists the
+        # provinces and cities only, as before.
+        self.form.fields["region"].widget.choices = [("", ALL_REGIONS), *region_choices(2)]
 
     @property
     def region_levels(self) -> list[dict[str, Any]]:
