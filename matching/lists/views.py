@@ -68,7 +68,6 @@ def rematch_start(request: HttpRequest) -> HttpResponse:
 
 SIMILAR_LABELS: dict[str, Any] = {
     "result": gettext_lazy("相似成果"),
-    "expert": gettext_lazy("相似专家"),
     "need": gettext_lazy("相似需求"),
 }
 
@@ -82,10 +81,14 @@ def _owner(other: Any) -> Any:
     return ("name", name) if name else None
 
 
-def _folded(rows: list[dict[str, Any]], top: int) -> list[dict[str, Any]]:
+def _folded(rows: list[dict[str, Any]], top: int, target: str) -> list[dict[str, Any]]:
     """Near-duplicates (same organisation, near-identical title) fold into the best-ranked
-    one, which lists them under ``similar``; then the first ``top`` entries."""
-    items = [dedupe.Item(_owner(row["other"]), str(row["other"] or "")) for row in rows]
+    one, which lists them under ``similar``; then the first ``top`` entries. Experts never
+    fold: two people of one institute with like names are two people."""
+    fold = target != "expert"
+    items = [
+        dedupe.Item(_owner(row["other"]) if fold else None, str(row["other"] or "")) for row in rows
+    ]
     out = []
     for group in dedupe.groups(items):
         head = rows[group[0]]
@@ -132,8 +135,10 @@ def recommendations(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         {
             "target": target,
             "title": LIST_TITLES[target],
-            "similar_label": SIMILAR_LABELS[target],
-            "rows": _folded([_counterpart_row(row, user) for row in lists.get(target, [])], top),
+            "similar_label": SIMILAR_LABELS.get(target, ""),
+            "rows": _folded(
+                [_counterpart_row(row, user) for row in lists.get(target, [])], top, target
+            ),
         }
         for target in services.TARGETS[kind]
     ]
