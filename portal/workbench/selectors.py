@@ -322,7 +322,8 @@ def _posting_item(kind: str, posting: Any) -> WorkItem:
     else:
         deadline = posting.deadline
         due = deadline
-        badge = _("%(days)s 天后截止") % {"days": (deadline - today).days}
+        days = (deadline - today).days
+        badge = _("今天截止") if days == 0 else _("%(days)s 天后截止") % {"days": days}
     return WorkItem(
         title=_posting_title(kind, posting),
         url=url,

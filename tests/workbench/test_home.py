@@ -171,6 +171,9 @@ def test_needs_about_to_expire_within_two_weeks_are_listed(alice: User) -> None:
     NeedFactory(
         organization=alice.organization, title="一月后截止", deadline=today + dt.timedelta(days=30)
     )
+    NeedFactory(
+        organization=alice.organization, title="昨天已截止", deadline=today - dt.timedelta(days=1)
+    )
 
     group = _groups(alice)["my-postings"]
 
