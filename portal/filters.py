@@ -200,6 +200,10 @@ class PostingFilter(django_filters.FilterSet):
         for name in ("published_from", "published_to"):
             if name in self.form.fields:
                 self.form.fields[name].widget.input_type = "date"
+        # Completions as the user types (portal/partials/suggestions.html fills the list).
+        self.form.fields["q"].widget.attrs.update(
+            {"list": "q-suggest", "autocomplete": "off", "type": "search"}
+        )
         # Top-level field → field, as <optgroup>s; validation still goes through the queryset.
         self.form.fields["field"].widget.choices = field_choice_groups()
         # Any division validates; a plain <select> (pages without the picker) lists the

@@ -34,7 +34,7 @@ from portal.filters import (
 from portal.form_errors import form_add_service_errors
 from portal.forms import POSTING_FORMS, ImportForm, PostingForm, RejectForm
 from portal.models import Attachment
-from portal.search import highlight, snippet
+from portal.search import highlight, related_queryset, snippet
 from portal.services import attachments as attachment_services
 from portal.services import imports as import_services
 from portal.services import postings as posting_services
@@ -131,6 +131,28 @@ def _filter_order(kind: str) -> list[str]:
     return [*POSTING_FILTERS[kind].base_filters, "page"]
 
 
+RELATED_SHOWN = 10
+
+
+def _related(request: HttpRequest, kind: str, user: Any, found: int) -> tuple[list[Any], list[str]]:
+    """When a search finds nothing: postings sharing part of the query (a sub-word or a
+    synonym), under the other filters, for a separate 相关结果 list."""
+    query = (request.GET.get("q") or "").strip()
+    if found or not query:
+        return [], []
+    others = request.GET.copy()
+    others.pop("q", None)
+    others.pop("page", None)
+    base = selectors.posting_list_visible_to(kind=kind, user=user)
+    filterset = POSTING_FILTERS[kind](others or None, queryset=base, request=request)
+    if others and not filterset.is_valid():
+        return [], []
+    rows, related_terms = related_queryset(filterset.qs, query)
+    shown = list(rows[:RELATED_SHOWN])
+    _decorate(kind, user, shown, related_terms)
+    return shown, related_terms
+
+
 @require_GET
 def posting_list(request: HttpRequest, kind: str) -> HttpResponse:
     # A link with empty parameters redirects to its clean form (in the form's order).
@@ -143,6 +165,7 @@ def posting_list(request: HttpRequest, kind: str) -> HttpResponse:
     filterset, qs, terms = _filtered(request, kind, qs)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     _decorate(kind, user, list(page.object_list), terms)
+    related, related_terms = _related(request, kind, user, page.paginator.count)
     query = QueryDict(clean_querystring(request.GET, _filter_order(kind)), mutable=True)
     query.pop("page", None)
     context = {
@@ -152,6 +175,8 @@ def posting_list(request: HttpRequest, kind: str) -> HttpResponse:
         "filtered": bool(query),
         "page": page,
         "terms": terms,
+        "related": related,
+        "related_terms": related_terms,
         "querystring": query.urlencode(),
         "can_create": access.can_create(user, kind),
         "is_staff": bool(user and user.is_bureau_staff),

@@ -95,3 +95,18 @@ def test_nothing_contains_the_query_so_related_postings_are_offered(needs) -> No
 def test_a_query_with_nothing_related_offers_nothing(needs) -> None:  # type: ignore[no-untyped-def]
     related, terms = related_queryset(Need.objects.all(), "量子通信")
     assert list(related) == []
+
+
+def test_the_list_page_offers_related_results_apart(needs, client) -> None:  # type: ignore[no-untyped-def]
+    from django.urls import reverse
+
+    page = client.get(reverse("registers:need-list"), {"q": "氢能"}).content.decode()
+    assert "没有符合条件的信息" in page
+    related = page.split('id="related-results"', 1)[1]
+    assert "相关结果" in page
+    assert "<mark>制氢</mark>耦合储能系统" in related  # the shared word highlighted
+    assert "制氢" in related
+    assert 'list="q-suggest"' in page  # the box completes as the user types
+    found = client.get(reverse("registers:need-list"), {"q": "制氢"}).content.decode()
+    assert "绿电制氢耦合储能系统" in found
+    assert 'id="related-results"' not in found
