@@ -44,7 +44,14 @@ def _code(model: Any, label: str | Promise) -> serializers.SlugRelatedField:
 
 class CodeNameSerializer(serializers.Serializer):
     code = serializers.CharField()
-    name = serializers.CharField()
+    name = serializers.CharField(help_text="当前语言的名称（英文界面为英文名）")
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = dict(super().to_representation(instance))
+        shown = getattr(instance, "display_name", None)
+        if isinstance(shown, str) and shown:
+            data["name"] = shown
+        return data
 
 
 class OrganizationRefSerializer(serializers.Serializer):

@@ -122,3 +122,18 @@ def test_every_region_has_an_english_name_in_latin_letters() -> None:
     assert all(
         name and not any("\u4e00" <= ch <= "\u9fff" for ch in name) for name in english.values()
     )
+
+
+def test_the_api_names_reference_data_in_the_requested_language() -> None:
+    from rest_framework.test import APIClient
+
+    from tests.portal.factories import NeedFactory
+
+    need = NeedFactory()
+    field = need.fields.get()
+    assert field.name_en, "the field has an English name"
+    client = APIClient()
+    zh = client.get(f"/api/needs/{need.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    en = client.get(f"/api/needs/{need.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert zh["fields"][0]["name"] == field.name
+    assert en["fields"][0]["name"] == field.name_en
