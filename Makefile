@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint bench messages integration clean
+.PHONY: install run reset test lint bench messages integration clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Seeds the demo once: a second `make run` finds it and serves at once (`make reset` reseeds).
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
@@ -25,6 +26,11 @@ run: $(STAMP)
 	@echo "  演示账号 (密码 $${DEMO_PASSWORD:-duijie-demo}): demo_enterprise demo_researcher demo_expert demo_staff demo_admin demo_reviewer"
 	@echo ""
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Empty the database (whatever DATABASE_URL points at) and seed the demo afresh.
+reset: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --reset
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -7,7 +7,10 @@ already shared members first (or no longer published) is left as it is.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Alliance, AllianceMembership, Organization, User
 from portal.models import Need, PostingStatus, Result
@@ -31,6 +34,7 @@ MEMBERS: tuple[tuple[str, str], ...] = (
 MEMBERS_FIRST_NEEDS = ("长玻纤增强聚丙烯制品翘曲变形",)
 MEMBERS_FIRST_RESULTS = ("再生聚烯烃除味与稳定化改性技术", "低翘曲长玻纤增强聚丙烯")
 MEMBERS_FIRST_DAYS = 30
+MEMBERS_FIRST_PUBLISHED_DAYS_AGO = 7
 
 
 @transaction.atomic
@@ -59,6 +63,15 @@ def seed_alliances(orgs: dict[str, Organization]) -> Alliance:
     for posting in shared:
         if posting.status != PostingStatus.PUBLISHED or posting.members_first_alliance_id:
             continue
+        # members first runs from publication: these went out last week, not years ago
+        published = timezone.now() - dt.timedelta(days=MEMBERS_FIRST_PUBLISHED_DAYS_AGO)
+        type(posting).objects.filter(pk=posting.pk).update(
+            created_at=published - dt.timedelta(days=3),
+            submitted_at=published - dt.timedelta(days=2),
+            published_at=published,
+            last_confirmed_at=published,
+        )
+        posting.refresh_from_db()
         postings.posting_update(
             posting=posting,
             by=admin,

@@ -21,6 +21,7 @@ from portal.models import Expert, Need, PostingStatus, Result, TechField
 
 logger = logging.getLogger(__name__)
 
+PROFILE_DAYS_AGO = 400
 CLOSED_TITLE = "2026 年济南市新材料领域揭榜挂帅榜单（第一批）"
 OPEN_TITLE = "2027 年济南市绿色化工与节能环保揭榜挂帅榜单"
 CONTEST_TITLE = "第十届济南市创新创业大赛"
@@ -49,8 +50,11 @@ def _reviewer(orgs: dict[str, Organization]) -> User:
             biography="长期从事工业过程优化与新材料评价，多次担任科技项目评审专家。",
             region_code=orgs[org_key].region_code,
             status=PostingStatus.PUBLISHED,
-            published_at=timezone.now(),
+            # a profile kept for years, before the demo's rounds and programmes
+            published_at=timezone.now() - dt.timedelta(days=PROFILE_DAYS_AGO),
+            last_confirmed_at=timezone.now(),
         )
+        Expert.objects.filter(pk=expert.pk).update(created_at=expert.published_at)
         expert.fields.set(TechField.objects.all()[:2])
     return user
 
@@ -105,13 +109,18 @@ def _score_all(judge: User, stage: Stage, entry: Entry, level: int) -> None:
     reviews.review_submit(user=judge, entry_id=entry.pk, scores=scores, comment="方案可行。")
 
 
+def _need_titled(org: Organization, title: str) -> Need | None:
+    """The organisation's published demo need of that title (else its first published)."""
+    published = Need.objects.filter(organization=org, status=PostingStatus.PUBLISHED)
+    return published.filter(title=title).first() or published.order_by("pk").first()
+
+
 def _closed_list(staff: User, judge: User, orgs: dict[str, Organization]) -> None:
     programme = services.programme_create(
         user=staff, kind="challenge_list", data=_data(CLOSED_TITLE, 10)
     )
-    need = Need.objects.filter(
-        organization=orgs["ent_xinxin_ai"], status=PostingStatus.PUBLISHED
-    ).first()
+    # the challenge's targets (检测准确率, 检测时间) are those of this need
+    need = _need_titled(orgs["ent_xinxin_ai"], "机加工零件表面缺陷视觉检测")
     first = _challenge(
         staff,
         programme,
@@ -210,9 +219,8 @@ def _open_list(staff: User, orgs: dict[str, Organization]) -> None:
     programme = services.programme_create(
         user=staff, kind="challenge_list", data=_data(OPEN_TITLE, 30)
     )
-    need = Need.objects.filter(
-        organization=orgs["ent_haiyang_env"], status=PostingStatus.PUBLISHED
-    ).first()
+    # the challenge's targets (出水 COD, 吨水成本) are those of this need
+    need = _need_titled(orgs["ent_haiyang_env"], "印染废水深度处理达标排放")
     _challenge(
         staff,
         programme,

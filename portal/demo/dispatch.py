@@ -19,6 +19,7 @@ from portal.models import Expert, PostingStatus, TechField
 
 logger = logging.getLogger(__name__)
 
+PROFILE_DAYS_AGO = 400
 DONE_TITLE = "2026 年济南市产业特派员（上半年）"
 RUNNING_TITLE = "2026 年济南市产业特派员（下半年）"
 
@@ -37,8 +38,11 @@ def _profile(user: User, org: Organization, name: str, biography: str) -> Expert
             biography=biography,
             region_code=org.region_code,
             status=PostingStatus.PUBLISHED,
-            published_at=timezone.now(),
+            # a profile kept for years, before the demo's rounds and programmes
+            published_at=timezone.now() - dt.timedelta(days=PROFILE_DAYS_AGO),
+            last_confirmed_at=timezone.now(),
         )
+        Expert.objects.filter(pk=expert.pk).update(created_at=expert.published_at)
         expert.fields.set(TechField.objects.all())
         lists.document_index(kind="expert", pk=expert.pk)
     return expert
@@ -117,7 +121,15 @@ def _visits(round_: Round, days_ago: int, rate: bool) -> None:
                 rating=5 - n % 2,
                 comment="专家指导具体，问题已明显改善。",
             )
-        need = row.need or row.enterprise.needs.first()
+        # the cooperation proposed is for a need the enterprise had published by then
+        visited = timezone.now() - dt.timedelta(days=max(1, days_ago - n))
+        need = row.need
+        if need is None or (need.published_at is not None and need.published_at > visited):
+            need = (
+                row.enterprise.needs.filter(published_at__lt=visited)
+                .order_by("-published_at")
+                .first()
+            )
         if n == 0 and need is not None:
             services.visit_propose(user=expert_user, visit_id=visit.pk, need_id=need.pk)
 

@@ -56,8 +56,12 @@ PAST_ORGS = (
 NEXT_ORGS = {"inst_qibebt": "approved", "ent_haiyang_env": "approved", "uni_imu": "pending"}
 
 
-def _published(model: Any, org: Organization) -> list[Any]:
-    return list(model.objects.filter(organization=org, status=PostingStatus.PUBLISHED))
+def _published(model: Any, org: Organization, event: Event | None = None) -> list[Any]:
+    """The organisation's published postings (for an event: those out before it opened)."""
+    postings = model.objects.filter(organization=org, status=PostingStatus.PUBLISHED)
+    if event is not None and event.published_at is not None:
+        postings = postings.filter(published_at__lt=event.published_at)
+    return list(postings)
 
 
 def _create_event(staff: User, title: str, start: dt.date, **extra: Any) -> Event:
@@ -110,8 +114,8 @@ def _venues(staff: User, event: Event, *, main: str, branch: str) -> None:
 
 def _register(event: Event, org: Organization, staff: User, status: str) -> Registration | None:
     user = User.objects.filter(memberships__organization=org).order_by("pk").first() or staff
-    needs, results = _published(Need, org), _published(Result, org)
-    experts = _published(Expert, org)
+    needs, results = _published(Need, org, event), _published(Result, org, event)
+    experts = _published(Expert, org, event)
     if not (needs or results or experts):
         return None
     venue = event.venues.get(kind="main")

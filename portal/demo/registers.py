@@ -2,6 +2,12 @@
 
 Each topic pairs what enterprises struggle with and what research teams offer, in the same
 sub-field with overlapping (not identical) vocabulary, so that matching them makes sense.
+Each posting tells its own story: the first need and result of a topic use the topic's text,
+the others theirs from :mod:`portal.demo.texts` (keyed by title, so no list can slip).
+Postings are backdated over the last two years (oldest first by pk), so the trend charts have
+a history and the demo pairs can start after the postings they concern.
+Needs differ in completeness as real ones do (second-phase needs are brief, some have no
+budget, deadline or cooperation mode, a few only a top-level field).
 Idempotent: postings are looked up by title (experts by name and institution).
 """
 
@@ -10,19 +16,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organization, User
+from portal.demo.texts import NEED_TEXTS, RESULT_TEXTS
 from portal.models import CooperationMode, Expert, IPType, MaturityLevel, Need, Result, TechField
 from portal.services import postings
+
+# Postings are published between these many days ago (first created = oldest).
+HISTORY_DAYS = 720
+NEWEST_DAYS = 20
 
 
 @dataclass(frozen=True)
 class Topic:
     field: str  # second-level TechField code
-    enterprises: tuple[str, ...]  # DEMO_ORGS keys that post needs
+    enterprises: tuple[str, ...]  # DEMO_ORGS keys that post the needs, title by title
     labs: tuple[str, ...]  # DEMO_ORGS keys that hold results and experts
     need_titles: tuple[str, ...]
     problem: str
@@ -44,7 +56,7 @@ TOPICS: tuple[Topic, ...] = (
             "家电外壳用再生塑料气味和色差控制",
             "长玻纤增强聚丙烯制品翘曲变形",
         ),
-        "现有改性聚丙烯材料在零下三十度落球冲击试验中出现脆性开裂，客户投诉率上升，每年返工损失约三百万元。",
+        "汽车保险杠所用改性聚丙烯材料在零下三十度落球冲击试验中出现脆性开裂，客户投诉率上升，每年返工损失约三百万元。",
         "希望与高校团队合作开发低温韧性好、成本可控的增韧配方，并协助完成工艺放大和主机厂认证。",
         (
             "耐低温高韧性聚丙烯复合材料",
@@ -59,10 +71,10 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         "0401",
-        ("ent_mengneng", "ent_qilu_chem"),
+        ("ent_mengneng",),
         ("uni_imu", "uni_sdu"),
         ("稀土永磁电机磁钢高温退磁问题", "光伏玻璃减反射镀膜耐候性不足"),
-        "风电与新能源汽车电机在一百五十摄氏度以上长期运行时磁钢出现不可逆退磁，电机效率下降明显。",
+        "风电与新能源汽车的稀土永磁电机在一百五十摄氏度以上长期运行时，磁钢出现不可逆的高温退磁，电机效率下降明显。",
         "希望引进晶界扩散或重稀土减量技术，提高钕铁硼磁体矫顽力，并降低镝、铽用量。",
         ("晶界扩散高矫顽力钕铁硼磁体制备技术", "低重稀土烧结钕铁硼工艺", "稀土掺杂减反射镀膜材料"),
         "采用镝铽合金晶界扩散和微观组织细化工艺，使重稀土集中分布在晶粒边界。",
@@ -72,20 +84,20 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         "0804",
-        ("ent_xinxin_ai", "ent_mengneng"),
+        ("ent_mengneng", "ent_xinxin_ai"),
         ("uni_hit",),
         ("风电塔筒厚板焊接接头低温韧性不达标", "铝合金电池托盘焊缝气孔率高"),
-        "厚板多层多道焊接后热影响区低温冲击功波动大，部分批次达不到零下四十度验收要求。",
+        "风电塔筒厚板多层多道焊接后，焊接接头热影响区低温冲击功波动大，部分批次达不到零下四十度验收要求。",
         "希望优化焊接工艺参数和焊材匹配，建立可推广的焊接工艺评定方案。",
         ("厚板窄间隙高效焊接技术", "铝合金激光-电弧复合焊接工艺", "焊接接头组织性能调控方法"),
-        "通过窄间隙坡口设计、热输入精确控制和焊后热处理，细化热影响区组织。",
+        "针对厚板焊接，采用窄间隙坡口设计、高效焊接热输入精确控制和焊后热处理，细化热影响区组织。",
         "焊接效率提高约一倍，接头低温冲击韧性稳定满足风电与压力容器标准。",
         ("焊接", "低温韧性", "厚板", "铝合金", "热影响区"),
         "先进焊接与连接技术、金属材料组织性能调控",
     ),
     Topic(
         "0101",
-        ("ent_xinxin_ai", "ent_zhiyuan_med"),
+        ("ent_xinxin_ai", "ent_xinxin_ai", "ent_zhiyuan_med"),
         ("inst_bj_ai", "uni_sdu"),
         (
             "机加工零件表面缺陷视觉检测",
@@ -107,10 +119,10 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         "0107",
-        ("ent_zhiyuan_med", "ent_haiyang_env"),
+        ("ent_haiyang_env", "ent_zhiyuan_med"),
         ("inst_bj_ai",),
         ("工业控制网络安全防护改造", "企业数据分类分级与防泄露"),
-        "工厂控制网络与办公网络边界不清，老旧工控主机无法安装杀毒软件，存在勒索病毒风险。",
+        "工厂工业控制网络与办公网络边界不清，老旧工控主机无法安装杀毒软件，存在勒索病毒风险，急需安全防护改造。",
         "希望获得工控安全评估和白名单防护方案，满足等级保护二级要求。",
         ("工业控制系统白名单防护技术", "数据分类分级与脱敏系统", "工控网络异常流量监测平台"),
         "基于工控协议深度解析和进程白名单机制，对控制网络流量和主机行为进行实时监测和阻断。",
@@ -126,7 +138,7 @@ TOPICS: tuple[Topic, ...] = (
         "农场地块分散、面积大，现有无线传感器通信距离短、电池一季就要更换，维护成本很高。",
         "希望采用低功耗广域网技术构建覆盖万亩农田的传感网络，终端续航一年以上。",
         ("低功耗广域物联网通信模组", "无人机巡检图像实时回传系统", "野外环境自组网通信技术"),
-        "基于低功耗广域网协议和自适应速率调度，配合太阳能供电，实现大范围传感数据可靠回传。",
+        "通信模组基于低功耗广域物联网协议和自适应速率调度，配合太阳能供电，实现大范围传感数据可靠回传。",
         "单基站覆盖半径超过五公里，终端在每小时上报一次的条件下续航超过两年。",
         ("物联网", "低功耗", "无线通信", "远距离传输", "传感网络"),
         "无线通信、物联网系统与边缘计算",
@@ -167,7 +179,7 @@ TOPICS: tuple[Topic, ...] = (
         ("ent_longjiang_agri",),
         ("uni_imu",),
         ("道地中药材有效成分提取效率低", "蒙药制剂质量标准提升"),
-        "黄芪、甘草等药材采用传统水煮提取，有效成分得率低、能耗高，产品批次间差异大。",
+        "黄芪、甘草等道地中药材采用传统水煮提取，有效成分得率低、提取效率低、能耗高，产品批次间差异大。",
         "希望引进绿色高效提取纯化工艺，并建立指纹图谱质量控制方法。",
         (
             "中药材有效成分超声辅助提取纯化技术",
@@ -181,10 +193,10 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         "0301",
-        ("ent_mengneng", "ent_xinxin_ai"),
+        ("ent_mengneng",),
         ("uni_hit",),
         ("无人机电力巡线续航不足", "风电叶片无人机自主巡检"),
-        "现用多旋翼无人机单架次续航仅三十分钟，山区线路巡检需要频繁起降换电，效率很低。",
+        "电力巡线现用多旋翼无人机单架次续航仅三十分钟，山区线路巡检需要频繁起降换电，效率很低。",
         "希望合作开发长航时复合翼无人机及自主航线规划系统。",
         ("长航时垂直起降复合翼无人机", "无人机自主避障与航线规划系统", "风电叶片损伤智能识别技术"),
         "采用垂直起降复合翼气动布局和高能量密度电池管理，配合激光雷达实现自主避障飞行。",
@@ -197,8 +209,8 @@ TOPICS: tuple[Topic, ...] = (
         ("ent_xinxin_ai",),
         ("uni_hit",),
         ("精密零件微小尺寸在线测量", "卫星部件热控涂层检测"),
-        "航空配套零件孔径和形位公差要求微米级，现有三坐标测量离线进行，无法满足批量生产节拍。",
-        "希望获得在线非接触测量方案，测量精度达到两微米以内。",
+        "航空配套精密零件的微小孔径和形位公差要求微米级，现有三坐标测量离线进行，无法满足批量生产节拍。",
+        "希望获得在线非接触测量方案，尺寸测量精度达到两微米以内。",
         ("激光共焦在线精密测量技术", "航天器热控涂层性能检测方法", "复杂曲面光学三维测量系统"),
         "采用激光共焦传感与多轴运动补偿，在加工现场对关键尺寸进行非接触快速测量。",
         "测量重复精度优于一微米，单件测量时间小于二十秒。",
@@ -238,7 +250,7 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         "0604",
-        ("ent_mengneng", "ent_qilu_chem"),
+        ("ent_qilu_chem", "ent_mengneng"),
         ("uni_sdu", "uni_hit"),
         ("工业余热回收利用改造", "空压机系统节能改造"),
         "生产线烘干和冷却环节大量中低温余热直接排放，能耗成本居高不下，面临能耗双控压力。",
@@ -255,7 +267,7 @@ TOPICS: tuple[Topic, ...] = (
         ("inst_qibebt", "uni_sdu"),
         ("印染废水深度处理达标排放", "化工园区高盐废水零排放", "养殖废水氮磷去除"),
         "印染废水色度高、化学需氧量高、可生化性差，现有生化工艺出水不能稳定达到新的排放标准。",
-        "希望引进高级氧化或膜处理组合工艺，实现稳定达标且运行成本可控。",
+        "希望引进高级氧化或膜处理组合工艺，使废水处理后稳定达标、深度脱色，运行成本可控，远期实现零排放。",
         (
             "催化臭氧氧化深度处理印染废水技术",
             "高盐废水分盐结晶零排放工艺",
@@ -272,10 +284,10 @@ TOPICS: tuple[Topic, ...] = (
         ("ent_qilu_chem", "ent_haiyang_env"),
         ("uni_imu", "inst_qibebt"),
         ("固体废物资源化利用", "废旧塑料化学回收"),
-        "生产中产生的废边角料和废渣只能委托处置，费用逐年上涨，希望变废为宝。",
-        "希望合作开发资源化利用工艺，产出可销售的再生原料。",
+        "生产中产生的废塑料边角料和废渣等固体废物只能委托处置，费用逐年上涨，希望变废为宝。",
+        "希望合作开发固废资源化利用工艺，产出可销售的再生原料。",
         ("废旧塑料催化裂解制油技术", "工业固废制备建材技术", "粉煤灰高值化利用工艺"),
-        "通过催化裂解将混合废塑料转化为燃料油和化工原料，固废经活化后制备新型建材。",
+        "通过催化裂解将混合废旧塑料制油，转化为燃料油和化工原料，固废经活化后制备新型建材。",
         "废塑料液体收率超过七成，已建成千吨级示范装置。",
         ("固废利用", "资源化", "废塑料", "循环经济", "催化裂解"),
         "固体废物资源化、循环经济与清洁生产",
@@ -285,8 +297,8 @@ TOPICS: tuple[Topic, ...] = (
         ("ent_longjiang_agri", "ent_mengneng"),
         ("uni_imu",),
         ("盐碱地改良与作物提产", "矿区生态修复植被恢复"),
-        "部分耕地盐碱化严重，作物出苗率低，单产只有正常地块的一半左右。",
-        "希望获得盐碱地改良和耐盐作物种植技术，实现规模化示范。",
+        "部分耕地盐碱化严重、土壤板结，作物出苗率低，单产只有正常地块的一半左右。",
+        "希望获得盐碱地土壤改良和耐盐作物种植技术，兼顾农田生态修复和植被恢复，实现规模化示范。",
         ("盐碱地生物有机改良技术", "矿区废弃地植被重建技术", "草原生态修复乡土草种扩繁"),
         "采用脱硫石膏与生物有机肥复配改良，结合耐盐作物品种和节水灌溉排盐措施。",
         "改良当年作物出苗率提高四成以上，土壤含盐量明显下降。",
@@ -364,6 +376,37 @@ def _modes(*codes: str) -> list[CooperationMode]:
     return list(CooperationMode.objects.filter(code__in=codes))
 
 
+def need_text(topic: Topic, base_title: str) -> tuple[str, str, tuple[str, ...]]:
+    """(problem, want, keywords) of a need title (without its （二期） suffix)."""
+    if base_title in NEED_TEXTS:
+        return NEED_TEXTS[base_title]
+    return topic.problem, topic.want, topic.keywords
+
+
+def result_text(topic: Topic, base_title: str) -> tuple[str, str, tuple[str, ...]]:
+    """(approach, effect, keywords) of a result title (without its variant suffix)."""
+    if base_title in RESULT_TEXTS:
+        return RESULT_TEXTS[base_title]
+    return topic.approach, topic.effect, topic.keywords
+
+
+def _published_days_ago(position: int, total: int) -> int:
+    return HISTORY_DAYS - (HISTORY_DAYS - NEWEST_DAYS) * position // max(1, total - 1)
+
+
+def _backdate(posting: Any, days_ago: int) -> None:
+    """Give a just-published demo posting a history: created, submitted and published
+    ``days_ago`` (re-confirmed within the last months, as an owner would)."""
+    published = timezone.now() - timedelta(days=days_ago, hours=(posting.pk * 7) % 9)
+    confirmed = max(published, timezone.now() - timedelta(days=(posting.pk * 13) % 90))
+    type(posting).objects.filter(pk=posting.pk).update(
+        created_at=published - timedelta(days=3),
+        submitted_at=published - timedelta(days=2),
+        published_at=published,
+        last_confirmed_at=confirmed,
+    )
+
+
 @transaction.atomic
 def seed_registers(orgs: dict[str, Organization]) -> dict[str, int]:
     """Create (or leave as they are) the demo needs, results and experts, all published."""
@@ -374,11 +417,11 @@ def seed_registers(orgs: dict[str, Organization]) -> dict[str, int]:
     today = timezone.localdate()
     created = {"needs": 0, "results": 0, "experts": 0}
 
-    def publish(kind: str, data: dict[str, object], org: Organization | None) -> None:
+    def publish(kind: str, data: dict[str, object], org: Organization | None) -> Any:
         posting = postings.posting_create(
             kind=kind, by=admin, data=data, organization=org, submit=True
         )
-        postings.posting_approve(posting=posting, by=admin)
+        return postings.posting_approve(posting=posting, by=admin)
 
     # 60 needs: each topic's titles, then second-phase (二期) variants, up to 60.
     need_count = 0
@@ -394,27 +437,44 @@ def seed_registers(orgs: dict[str, Organization]) -> dict[str, int]:
             need_count += 1
             if Need.objects.filter(title=title).exists():
                 continue
-            org = orgs[topic.enterprises[(i + round_) % len(topic.enterprises)]]
+            base = title.replace("（二期）", "")
+            # the organisation whose story it is (a second phase: the first phase's)
+            org = orgs[topic.enterprises[topic.need_titles.index(base) % len(topic.enterprises)]]
             low = Decimal(20 + 10 * ((i + round_) % 5))
             opener = NEED_OPENERS[(i + round_) % len(NEED_OPENERS)]
-            description = (
-                f"{opener}在{title.replace('（二期）', '')}方面遇到难题。{topic.problem}"
-                f"{topic.want}"
-                f"预计投入研发经费{low}至{low * 3}万元，可提供生产现场和试验条件。"
-            )
-            publish(
+            problem, want, keywords = need_text(topic, base)
+            n = need_count - 1
+            second_phase = title != base
+            if second_phase:
+                # brief, as follow-up needs often are: what is wanted, no new figures
+                description = f"{opener}{base}项目一期已完成，二期希望扩大应用范围。{problem}{want}"
+                words = keywords[:2]
+            else:
+                description = (
+                    f"{opener}在{base}方面遇到难题。{problem}{want}"
+                    f"预计投入研发经费{low}至{low * 3}万元，可提供生产现场和试验条件。"
+                )
+                words = keywords[: 3 + n % 3]
+            with_budget = not (second_phase and n % 2) and n % 9 != 8
+            field = fields[topic.field]
+            need = publish(
                 "need",
                 {
                     "title": title,
                     "description": description,
-                    "keywords": "，".join(topic.keywords[round_ : round_ + 3]),
+                    "keywords": "，".join(words),
                     "region_code": org.region_code,
-                    "budget_min": low,
-                    "budget_max": low * 3,
-                    "deadline": today + timedelta(days=120 + 30 * round_ + i),
+                    "budget_min": low if with_budget else None,
+                    "budget_max": low * 3 if with_budget else None,
+                    "deadline": None
+                    if n % 5 == 4
+                    else today + timedelta(days=120 + 30 * round_ + i),
                     "expected_maturity": maturity["pilot" if round_ != 1 else "industrial"],
-                    "fields": [fields[topic.field]],
-                    "cooperation_modes": _modes(
+                    # a few only name the top-level field, as hurried writers do
+                    "fields": [field.parent if n % 8 == 7 and field.parent else field],
+                    "cooperation_modes": []
+                    if n % 7 == 6
+                    else _modes(
                         *(
                             ("co_develop", "commission"),
                             ("transfer", "license"),
@@ -427,6 +487,7 @@ def seed_registers(orgs: dict[str, Organization]) -> dict[str, int]:
                 },
                 org,
             )
+            _backdate(need, _published_days_ago(n, 60))
             created["needs"] += 1
 
     # 100 results: each topic's titles, then team and application variants.
@@ -444,17 +505,18 @@ def seed_registers(orgs: dict[str, Organization]) -> dict[str, int]:
                 if Result.objects.filter(title=title).exists():
                     continue
                 lab = orgs[topic.labs[(j + round_) % len(topic.labs)]]
+                approach, effect, keywords = result_text(topic, base)
                 summary = (
-                    f"{topic.approach}{topic.effect}"
+                    f"{approach}{effect}"
                     f"团队长期从事{topic.direction}研究，可提供技术培训和现场指导。"
                 )
                 mat = maturity[MATURITY_FOR_RESULT[(i + j + round_) % len(MATURITY_FOR_RESULT)]]
-                publish(
+                result = publish(
                     "result",
                     {
                         "title": title,
                         "summary": summary,
-                        "keywords": "，".join(topic.keywords[j % 3 : j % 3 + 3]),
+                        "keywords": "，".join(keywords[:4]),
                         "region_code": lab.region_code,
                         "maturity": mat,
                         "trl": mat.trl_min + (i % 2),
@@ -473,6 +535,7 @@ def seed_registers(orgs: dict[str, Organization]) -> dict[str, int]:
                     },
                     lab,
                 )
+                _backdate(result, _published_days_ago(result_count - 1, 100))
                 created["results"] += 1
 
     # 50 experts: two or three per topic, at the labs of the topic.
@@ -487,7 +550,7 @@ def seed_registers(orgs: dict[str, Organization]) -> dict[str, int]:
             if Expert.objects.filter(name=name, institution_name=lab.name).exists():
                 continue
             title = TITLES[(i + round_) % len(TITLES)]
-            publish(
+            expert = publish(
                 "expert",
                 {
                     "name": name,
@@ -510,5 +573,6 @@ def seed_registers(orgs: dict[str, Organization]) -> dict[str, int]:
                 },
                 lab,
             )
+            _backdate(expert, _published_days_ago(expert_count - 1, 50))
             created["experts"] += 1
     return created

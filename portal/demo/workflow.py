@@ -2,9 +2,12 @@
 
 Idempotent: a second run finds its own marked transitions and does nothing. Uses the real
 services (so every figure on the dashboard has its history), then backdates the rows so the
-monthly charts show a year of work. The best pair of a demo_enterprise need with a result
-of demo_researcher's university, and every other pair of that need, are left untouched for
-a live walk-through.
+monthly charts show months of work: a pair starts after both its postings were published,
+and its approval, answers, follow-ups, contract and landing follow in that order, spread
+over up to a year. The pairs with the oldest postings go furthest (a pair published last
+month cannot have landed). The best pair of a demo_enterprise need with a result of
+demo_researcher's university, and every other pair of that need, are left untouched for a
+live walk-through.
 """
 
 from __future__ import annotations
@@ -20,9 +23,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from matching.models import (
+    FollowUp,
     FollowUpChannel,
     Match,
     MatchCase,
+    MatchDecision,
+    MatchResponse,
     MatchSide,
     MatchStatus,
     MatchTransition,
@@ -58,6 +64,20 @@ PLAN: list[str] = [
 AMOUNTS = [Decimal("120.00"), Decimal("85.50"), Decimal("260.00")]
 CONTRACT_TYPES = ["development", "transfer", "license"]
 REJECT_CODES = [RejectReason.IRRELEVANT, RejectReason.MATURITY, RejectReason.BUDGET]
+# How long a pair that ends at each stage took, from suggestion to its last step (days).
+DURATION: dict[str, int] = {
+    S.LANDED: 330,
+    S.SIGNED: 220,
+    S.INTENTION: 150,
+    S.NEGOTIATING: 110,
+    S.CONTACTED: 60,
+    S.APPROVED: 20,
+    S.CLOSED: 120,
+    S.DECLINED: 30,
+    S.REJECTED: 6,
+}
+# A pair is suggested this long after the later of its two postings was published.
+FIRST_LOOK_DAYS = 10
 
 
 def _reserved_pair(orgs: dict[str, Any], candidates: list[Match]) -> int | None:
@@ -72,10 +92,6 @@ def _reserved_pair(orgs: dict[str, Any], candidates: list[Match]) -> int | None:
         ):
             return match.pk
     return None
-
-
-def _days_ago(days: int) -> dt.datetime:
-    return timezone.now() - dt.timedelta(days=days)
 
 
 def _walk(match: Match, target: str, staff: User, index: int) -> None:
@@ -107,7 +123,7 @@ def _walk(match: Match, target: str, staff: User, index: int) -> None:
     followups.followup_create(
         match_id=match.pk,
         user=staff,
-        date=start + dt.timedelta(days=3),
+        date=min(today, start + dt.timedelta(days=3)),
         channel=FollowUpChannel.PHONE,
         summary="电话联系双方，介绍对方情况，约定面谈时间。" + DEMO_TAG,
         next_step="组织双方到企业现场交流",
@@ -124,7 +140,7 @@ def _walk(match: Match, target: str, staff: User, index: int) -> None:
     followups.followup_create(
         match_id=match.pk,
         user=staff,
-        date=start + dt.timedelta(days=15),
+        date=min(today, start + dt.timedelta(days=15)),
         channel=FollowUpChannel.VISIT,
         summary="陪同专家团队走访企业生产线，现场诊断技术问题。" + DEMO_TAG,
         next_step="双方细化技术方案和报价",
@@ -157,19 +173,57 @@ def _walk(match: Match, target: str, staff: User, index: int) -> None:
     )
 
 
-def _backdate(match: Match, started: dt.datetime) -> None:
-    """Spread the pair's history from ``started`` to now so charts show months of work."""
+def _published(match: Match) -> dt.datetime:
+    """When the later of the pair's two postings was published (its earliest start)."""
+    offer = match.result or match.expert
+    stamps = [p.published_at or p.created_at for p in (match.need, offer) if p is not None]
+    return max(stamps) if stamps else timezone.now()
+
+
+def _start(match: Match, target: str, index: int) -> dt.datetime:
+    """Start so the pair's history ends a little before today, never before its postings."""
+    earliest = _published(match) + dt.timedelta(days=FIRST_LOOK_DAYS)
+    wanted = timezone.now() - dt.timedelta(days=DURATION[target] + 10 + (index * 11) % 40)
+    latest = timezone.now() - dt.timedelta(days=2)
+    return min(max(earliest, wanted), latest)
+
+
+def _backdate(match: Match, started: dt.datetime, target: str) -> None:
+    """Spread the pair's history from ``started`` over its stage's duration (never past
+    today), and date its decisions, answers, follow-ups, contract and landing to match."""
     Match.objects.filter(pk=match.pk).update(created_at=started)
     transitions = list(MatchTransition.objects.filter(match=match).order_by("at", "id"))
-    span = timezone.now() - started
+    end = min(timezone.now() - dt.timedelta(days=1), started + dt.timedelta(days=DURATION[target]))
+    span = max(end - started, dt.timedelta(hours=len(transitions) + 1))
+    at: dict[str, dt.datetime] = {}
     last = started
     for position, transition in enumerate(transitions, start=1):
-        last = started + span * position / (len(transitions) + 1)
+        last = started + span * position / len(transitions) if transitions else started
         MatchTransition.objects.filter(pk=transition.pk).update(at=last)
-    Match.objects.filter(pk=match.pk, decided_at__isnull=False).update(
-        decided_at=started + span / (len(transitions) + 1) if transitions else started
-    )
-    MatchCase.objects.filter(match=match).update(last_activity_at=last)
+        at.setdefault(transition.to_status, last)
+    first = started + span / len(transitions) if transitions else started + dt.timedelta(hours=1)
+    Match.objects.filter(pk=match.pk, decided_at__isnull=False).update(decided_at=first)
+    MatchDecision.objects.filter(match=match).update(decided_at=first)
+    answered = at.get(S.CONTACTED) or at.get(S.DECLINED) or first
+    MatchResponse.objects.filter(match=match).update(responded_at=answered)
+    # the phone call when both sides agreed, the visit when negotiations began
+    steps = [at.get(S.CONTACTED, answered), at.get(S.NEGOTIATING, last)]
+    for followup, when in zip(
+        FollowUp.objects.filter(match=match).order_by("date", "id"), steps, strict=False
+    ):
+        day = timezone.localdate(when)
+        FollowUp.objects.filter(pk=followup.pk).update(
+            date=day,
+            next_contact_date=min(timezone.localdate(), day + dt.timedelta(days=14)),
+        )
+    case = MatchCase.objects.filter(match=match)
+    case.update(last_activity_at=last)
+    if S.CONTACTED in at:
+        case.filter(contacts_shared_at__isnull=False).update(contacts_shared_at=at[S.CONTACTED])
+    if S.SIGNED in at:
+        case.update(contract_date=timezone.localdate(at[S.SIGNED]))
+    if S.LANDED in at:
+        case.update(landed_date=timezone.localdate(at[S.LANDED]))
 
 
 def seed_workflow(orgs: dict[str, Any]) -> int:
@@ -199,11 +253,12 @@ def seed_workflow(orgs: dict[str, Any]) -> int:
         picked.append(match)
         if len(picked) == len(PLAN):
             break
+    # The pairs whose postings are oldest go furthest along the pipeline.
+    picked.sort(key=lambda m: (_published(m), m.pk))
     moved = 0
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
         for index, (match, target) in enumerate(zip(picked, PLAN, strict=False)):
-            # Older pairs went further: start them 300 … 20 days ago.
-            started = _days_ago(300 - index * 18)
+            started = _start(match, target, index)
             Match.objects.filter(pk=match.pk).update(created_at=started)
             match.refresh_from_db()
             try:
@@ -211,6 +266,6 @@ def seed_workflow(orgs: dict[str, Any]) -> int:
             except (ValidationError, PermissionDenied) as exc:
                 logger.warning("Demo workflow skipped match %s: %s", match.pk, exc)
                 continue
-            _backdate(match, started)
+            _backdate(match, started, target)
             moved += 1
     return moved
