@@ -164,5 +164,5 @@ def test_near_duplicate_results_fold_into_the_best_one(
     # one entry per organisation's technology: the same organisation's 第二代 folds under
     # its first edition; another organisation's identical title stays an entry of its own
     assert body.count("另有 1 项相似成果") == 1
-    assert body.count("<details class=\"similar") == 1
+    assert body.count('<details class="similar') == 1
     assert body.count(SOLAR_RESULT["title"]) == 3

@@ -95,6 +95,7 @@ def test_nothing_contains_the_query_so_related_postings_are_offered(needs) -> No
 def test_a_query_with_nothing_related_offers_nothing(needs) -> None:  # type: ignore[no-untyped-def]
     related, terms = related_queryset(Need.objects.all(), "量子通信")
     assert list(related) == []
+    assert "量子" not in terms  # the query's own words are not "related" to it
 
 
 def test_the_list_page_offers_related_results_apart(needs, client) -> None:  # type: ignore[no-untyped-def]
