@@ -24,6 +24,18 @@ def fresh_process_state() -> Iterator[None]:
     dictionary.reset_process_state()
 
 
+@pytest.fixture(autouse=True)
+def site_language() -> Iterator[None]:
+    """Each test starts in the site's language: a request in English (LocaleMiddleware
+    activates it for the thread) must not leak into the next test's messages."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def org_a(db: None) -> Organization:
     return OrganizationFactory(name="甲企业有限公司", org_type="enterprise", region_code="370100")

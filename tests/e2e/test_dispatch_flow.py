@@ -8,7 +8,9 @@ it to Excel."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -182,7 +184,8 @@ def test_a_dispatch_round_from_opening_to_the_ledger(page: object, tmp_path, set
     assert re.search(rf"\s{served}\s*/\s*3\s", expert_line), expert_line
     with page.expect_download() as download:  # type: ignore[attr-defined]
         page.click("#ledger-export")  # type: ignore[attr-defined]
-    book = openpyxl.load_workbook(download.value.path())
+    # openpyxl reads by the file name's extension; the download's temporary name has none
+    book = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
     visits = list(book["服务记录"].values)
     assert [v[4] for v in visits[1:]] == [PROBLEM]
     assert visits[1][8] == 5

@@ -27,12 +27,12 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 TITLE = "济南市新材料产学研专场对接会（浏览器测试）"
 ENTERPRISE = "山东齐鲁新材料科技有限公司"
 UNIVERSITY = "山东大学"
-# The meeting is about this need × result: a demo pair that is only a suggestion so far.
-NEED = "稀土永磁电机磁钢高温退磁问题"
-RESULT = "低重稀土烧结钕铁硼工艺"
+# The meeting is about this need × result: in the demo no pair of them has been taken up.
+NEED = "长玻纤增强聚丙烯制品翘曲变形"
+RESULT = "耐低温高韧性聚丙烯复合材料"
 # Also attached to the event (another field, to see the grouping on the public page).
-OTHER_NEED = "汽车保险杠改性聚丙烯低温冲击开裂"
-OTHER_RESULT = "耐低温高韧性聚丙烯复合材料"
+OTHER_NEED = "稀土永磁电机磁钢高温退磁问题"
+OTHER_RESULT = "低重稀土烧结钕铁硼工艺"
 MAIN_VENUE = "经十路会议中心"
 OUTCOME_NOTE = "双方同意开展中试合作，一个月内签订技术开发合同。"
 
@@ -114,10 +114,10 @@ def _story(page: object, today: dt.date) -> None:
     assert MAIN_VENUE in venue_table
     assert "新材料分会场" in venue_table
 
-    _attach(page, "need", "稀土永磁", [NEED])
-    _attach(page, "need", "保险杠", [OTHER_NEED])
-    _attach(page, "result", "钕铁硼", [RESULT])
-    _attach(page, "result", "聚丙烯", [OTHER_RESULT])
+    _attach(page, "need", "长玻纤", [NEED])
+    _attach(page, "need", "稀土永磁", [OTHER_NEED])
+    _attach(page, "result", "耐低温高韧性", [RESULT])
+    _attach(page, "result", "低重稀土", [OTHER_RESULT])
     postings = page.inner_text("#posting-table")  # type: ignore[attr-defined]
     for title in (NEED, OTHER_NEED, RESULT, OTHER_RESULT):
         assert title in postings
@@ -135,11 +135,11 @@ def _story(page: object, today: dt.date) -> None:
     groups = page.locator("#postings .posting-group").all_inner_texts()  # type: ignore[attr-defined]
     assert "金属材料" in groups
     assert "高分子材料" in groups
-    metals = page.locator(  # type: ignore[attr-defined]
-        "#postings .posting-group:has-text('金属材料') + ol"
+    polymers = page.locator(  # type: ignore[attr-defined]
+        "#postings .posting-group:has-text('高分子材料') + ol"
     ).inner_text()
-    assert NEED in metals
-    assert RESULT in metals
+    assert NEED in polymers
+    assert RESULT in polymers
     _register(page, base, event_pk, NEED)
 
     switch_user(page, "demo_researcher")
@@ -248,7 +248,8 @@ def _story(page: object, today: dt.date) -> None:
     page.goto(f"{base}/matching/dashboard/")  # type: ignore[attr-defined]
     table = page.locator("#table-events")  # type: ignore[attr-defined]
     headers = table.locator("thead th").all_inner_texts()
-    cells = table.locator("tbody tr", has_text=TITLE).locator("td").all_inner_texts()
+    # the first cell of a row is its header (th scope=row), the rest are data cells
+    cells = table.locator("tbody tr", has_text=TITLE).locator("th, td").all_inner_texts()
     assert cells, "the event is in the dashboard's 对接会 table"
     figures = dict(zip(headers, cells, strict=True))
     assert figures["达成意向"] == "1"
