@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(PY) bench/publication.py
 	$(PY) bench/schedule.py
 	$(PY) bench/dispatch.py
+	@if [ -n "$$DATABASE_URL" ]; then $(PY) bench/search.py; else echo "bench/search.py skipped: it needs DATABASE_URL (PostgreSQL)"; fi
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=static
