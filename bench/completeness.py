@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from results_md import replace_section
 from scipy.stats import spearmanr
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -252,13 +253,7 @@ def report(demo: list[dict[str, float]], bench: list[dict[str, float]]) -> str:
 
 
 def write(section: str) -> None:
-    path = ROOT / "bench" / "results.md"
-    current = path.read_text(encoding="utf-8") if path.exists() else ""
-    if SECTION in current:
-        head, rest = current.split(SECTION, 1)
-        tail = rest[rest.index("\n## ") + 1 :] if "\n## " in rest else ""
-        current = head.rstrip() + "\n\n" + tail if tail else head
-    path.write_text(current.rstrip() + "\n\n" + section, encoding="utf-8")
+    replace_section(SECTION, section)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from results_md import replace_section
 from scipy.optimize import linprog
 from scipy.sparse import csr_matrix
 
@@ -206,13 +207,7 @@ def _write(results: dict[str, dict[str, Any]]) -> None:
             "",
         ]
     )
-    path = ROOT / "bench" / "results.md"
-    current = path.read_text(encoding="utf-8") if path.exists() else ""
-    if SECTION in current:
-        head, rest = current.split(SECTION, 1)
-        tail = rest[rest.index("\n## ") + 1 :] if "\n## " in rest else ""
-        current = head.rstrip() + "\n\n" + tail if tail else head
-    path.write_text(current.rstrip() + "\n\n" + table, encoding="utf-8")
+    replace_section(SECTION, table)
     print(table)
 
 

@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from results_md import replace_section
+
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "## Pages and publication on the embedded default (issue 10)"
 ROLES = {
@@ -158,13 +160,7 @@ def main() -> None:
             "",
         ]
     )
-    path = ROOT / "bench" / "results.md"
-    current = path.read_text(encoding="utf-8") if path.exists() else ""
-    if SECTION in current:
-        head, _sep, tail = current.partition(SECTION)
-        rest = tail.split("\n## ", 1)
-        current = head.rstrip() + ("\n\n## " + rest[1] if len(rest) > 1 else "") + "\n"
-    path.write_text(current.rstrip() + "\n\n" + table, encoding="utf-8")
+    replace_section(SECTION, table)
     print(table)
 
 

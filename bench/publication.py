@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from results_md import replace_section
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -121,11 +123,7 @@ def _write(out: dict[str, float]) -> None:
             "",
         ]
     )
-    path = ROOT / "bench" / "results.md"
-    current = path.read_text(encoding="utf-8") if path.exists() else ""
-    if SECTION in current:
-        current = current[: current.index(SECTION)].rstrip() + "\n"
-    path.write_text(current.rstrip() + "\n\n" + table, encoding="utf-8")
+    replace_section(SECTION, table)
     print(table)
 
 

@@ -17,6 +17,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from results_md import replace_section
+
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "## Meeting scheduler (issue 11)"
 SIZES: dict[str, dict[str, int]] = {
@@ -143,13 +145,7 @@ def _write(results: dict[str, dict[str, Any]]) -> None:
             "",
         ]
     )
-    path = ROOT / "bench" / "results.md"
-    current = path.read_text(encoding="utf-8") if path.exists() else ""
-    if SECTION in current:
-        head, rest = current.split(SECTION, 1)
-        tail = rest[rest.index("\n## ") + 1 :] if "\n## " in rest else ""
-        current = head.rstrip() + "\n\n" + tail if tail else head
-    path.write_text(current.rstrip() + "\n\n" + table, encoding="utf-8")
+    replace_section(SECTION, table)
     print(table)
 
 

@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from results_md import replace_section
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -190,15 +192,7 @@ def _write(rows: list[dict[str, object]], load_s: float) -> None:
             f"| {r['hits']:.0f} | {r['recall']:.2%} |"
         )
     section = "\n".join(lines) + "\n"
-    results = ROOT / "bench" / "results.md"
-    old = results.read_text(encoding="utf-8") if results.exists() else ""
-    if SECTION in old:
-        head, _, rest = old.partition(SECTION)
-        tail = rest[rest.find("\n## ") + 1 :] if "\n## " in rest else ""
-        new = head + section + ("\n" + tail if tail else "")
-    else:
-        new = old.rstrip() + "\n\n" + section
-    results.write_text(new, encoding="utf-8")
+    replace_section(SECTION, section)
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)
     (out / "search.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1))
