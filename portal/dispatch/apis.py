@@ -293,7 +293,10 @@ class VisitListApi(DispatchApi):
     @extend_schema(responses=s.VisitOutputSerializer(many=True))
     def get(self, request: Request, pk: int, aid: int) -> Response:
         row = _assignment(request, pk, aid)
-        return _page(self, row.visits.all(), s.VisitOutputSerializer, request)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(row.visits.all(), request, view=self)
+        visits = sel.with_files(list(page or []))  # one query for every visit's files
+        return paginator.get_paginated_response(s.VisitOutputSerializer(visits, many=True).data)
 
     @extend_schema(request=s.VisitInputSerializer, responses={201: s.VisitOutputSerializer})
     def post(self, request: Request, pk: int, aid: int) -> Response:
