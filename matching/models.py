@@ -1,8 +1,10 @@
 """The matching app's models, defined by area: the recommendation lists
-(:mod:`matching.lists.models`) and the brokered pairs (:mod:`matching.pairs.models`)."""
+(:mod:`matching.lists.models`), the brokered pairs (:mod:`matching.pairs.models`) and the
+weights learnt from staff decisions (:mod:`matching.learning.models`)."""
 
 from __future__ import annotations
 
+from matching.learning.models import FitVerdict, WeightFit
 from matching.lists.models import (
     ChunkPhase,
     DocumentKind,
@@ -35,6 +37,7 @@ __all__ = [
     "ContractType",
     "DocumentKind",
     "DocumentTerms",
+    "FitVerdict",
     "FollowUp",
     "FollowUpChannel",
     "FollowUpReminder",
@@ -52,5 +55,6 @@ __all__ = [
     "RejectReason",
     "RematchChunk",
     "RematchJob",
+    "WeightFit",
     "_new_generation",
 ]

@@ -28,6 +28,7 @@ from django.db import OperationalError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from matching.learning import selectors as learned
 from matching.lists import dictionary
 from matching.lists import engine_api as adapter
 from matching.models import (
@@ -80,8 +81,12 @@ def top_k() -> int:
     return int(getattr(settings, "MATCHING_TOP_K", 10))
 
 
-def matching_weights() -> adapter.Weights:
-    return adapter.weights_from(getattr(settings, "MATCHING_WEIGHTS", None))
+def matching_weights(*, region: str | None = None) -> adapter.Weights:
+    """The settings' weights; for a need of ``region``, the weights learnt from staff
+    decisions on that region's needs when a fit is in force there (issue 15)."""
+    if region is None:
+        return adapter.weights_from(getattr(settings, "MATCHING_WEIGHTS", None))
+    return learned.weights_for_region(region=region)
 
 
 def _check_kind(kind: str) -> str:
@@ -579,7 +584,7 @@ def _need_scores(
         adapter.stats_from_json(need.terms),
         facts=adapter.facts_from_json(need.facts),
         k=k,
-        weights=matching_weights(),
+        weights=matching_weights(region=str((need.facts or {}).get("region") or "")),
         include=[str(pk) for pk in include],
     )
     published = _published_ids(offer_kind, [int(m.doc_id) for m in found])
