@@ -185,12 +185,16 @@ def _fit(diffs: np.ndarray, prior: np.ndarray, free: np.ndarray, policy: FitPoli
     second = diffs.T @ diffs / len(diffs)
     lipschitz = t * t / 4.0 * float(np.linalg.eigvalsh(second).max()) + 2.0 * policy.l2
     step = 1.0 / max(lipschitz, 1e-9)
+    n = len(diffs)
     for _ in range(policy.iterations):
         margin = t * (diffs @ w)
         # d/dw mean softplus(-margin) = -t * mean(sigmoid(-margin) * d)
         weight = 0.5 * (1.0 - np.tanh(margin / 2.0))
-        grad = -t * (diffs * weight[:, None]).mean(axis=0) + 2.0 * policy.l2 * (w - prior)
-        w = np.where(free, np.maximum(w - step * grad, policy.floor), w)
+        grad = -t * (weight @ diffs) / n + 2.0 * policy.l2 * (w - prior)
+        moved = np.where(free, np.maximum(w - step * grad, policy.floor), w)
+        if np.abs(moved - w).max() < 1e-7:
+            return moved
+        w = moved
     return w
 
 

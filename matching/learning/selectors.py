@@ -57,8 +57,13 @@ def fit_for_jurisdiction(*, prefix: str) -> WeightFit | None:
     return WeightFit.objects.get(pk=best.pk) if best is not None else None
 
 
-def fit_history(*, scope: str, limit: int = 10) -> list[WeightFit]:
-    return list(WeightFit.objects.filter(scope=scope).order_by("-created_at", "-id")[:limit])
+def fit_history(*, prefix: str, limit: int = 10) -> list[WeightFit]:
+    """The latest fits of every scope covering the jurisdiction ``prefix``."""
+    return list(
+        WeightFit.objects.filter(scope__in=_prefixes(prefix))
+        .defer("comparison")
+        .order_by("-created_at", "-id")[:limit]
+    )
 
 
 def comparison_in_jurisdiction(*, fit: WeightFit, prefix: str) -> list[dict[str, Any]]:
