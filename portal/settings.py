@@ -225,6 +225,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "matching.tasks.requeue_stale_task",
         "schedule": 300.0,
     },
+    # Early on Sundays, an hour before the nightly rematch re-ranks the lists with any fit applied.
+    "matching-fit-weights-weekly": {
+        "task": "matching.tasks.weight_fits_task",
+        "schedule": crontab(day_of_week="sun", hour=1, minute=30),
+    },
 }
 
 # --- Auth -------------------------------------------------------------------------------
