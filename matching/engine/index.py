@@ -814,6 +814,15 @@ class SparseIndex:
         out.sort(key=lambda item: (-item[1], item[0]))
         return out[:limit]
 
+    def shared_terms(self, query: QueryVector, row: int) -> list[tuple[str, int]]:
+        """The query's terms that one row holds, each with its live document frequency
+        (what the minimum-evidence rule weighs, :mod:`matching.engine.evidence`)."""
+        term_ids, _tf = self._row_terms(row)
+        held = np.isin(query.terms, term_ids)
+        return [
+            (query.names[i], int(self._df[query.terms[i]])) for i in np.flatnonzero(held).tolist()
+        ]
+
     def topk(self, query_stats: TermStats, k: int = 10) -> list[tuple[str, float]]:
         """Text-only ranking with the default weights (see :mod:`matching.engine`)."""
         from matching.engine import recommend as engine

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from matching.engine.evidence import Evidence, enough_evidence, evidence_of
 from matching.engine.facts import Facts
 from matching.engine.index import Candidates, QueryVector, SparseIndex
 from matching.engine.scoring import Weights, combine, factor_values, weights_from
@@ -31,6 +32,13 @@ class Match:
     explanation: dict[str, Any] = field(default_factory=dict)
     # True for a document asked for with ``include`` that is not in the top k
     extra: bool = False
+    # what links it to the query, when asked for (``min_evidence``); see enough_evidence
+    evidence: Evidence | None = None
+
+    @property
+    def enough_evidence(self) -> bool:
+        """False only for a match whose evidence was weighed and found short."""
+        return self.evidence is None or enough_evidence(self.evidence)
 
 
 def _mask(
@@ -58,8 +66,14 @@ def _finish(
     k: int,
     explain: bool,
     keep_rows: Sequence[int] = (),
+    min_evidence: bool = False,
 ) -> list[Match]:
-    """Score one query's candidates, keep the k best (and ``keep_rows``), explain them."""
+    """Score one query's candidates, keep the k best (and ``keep_rows``), explain them.
+
+    With ``min_evidence`` the k best are the k best with enough evidence
+    (:func:`matching.engine.evidence.enough_evidence`): a candidate short of it is passed
+    over and the next one moves up; ``keep_rows`` come back whatever their evidence, with it
+    attached, so the caller can tell."""
     if cands.rows.size == 0 or k <= 0:
         return []
     factors = factor_values(index.facts, cands.rows, facts)
@@ -68,12 +82,38 @@ def _finish(
     # documents reached this process) so every process ranks alike
     ids = np.asarray([index.doc_id(int(r)) for r in cands.rows.tolist()])
     ranked = np.lexsort((ids, -total))
-    order = ranked[:k]
+    evidence: dict[int, Evidence] = {}
+
+    def weigh(pos: int) -> Evidence:
+        if pos not in evidence:
+            row = int(cands.rows[pos])
+            evidence[pos] = evidence_of(
+                index.shared_terms(query, row),
+                documents=index.live_count,
+                topic=float(cands.topic[pos]),
+            )
+        return evidence[pos]
+
+    if min_evidence:
+        # walk down the ranking: the first k with enough evidence, usually the first k
+        top: list[int] = []
+        for pos in ranked.tolist():
+            if enough_evidence(weigh(pos)):
+                top.append(pos)
+                if len(top) == k:
+                    break
+        order = np.asarray(top, dtype=np.int64)
+    else:
+        order = ranked[:k]
     n_top = int(order.size)
     if keep_rows:
         wanted = set(keep_rows)
+        chosen = set(order.tolist())
         order = np.concatenate(
-            [order, [p for p in ranked[k:].tolist() if int(cands.rows[p]) in wanted]]
+            [
+                order,
+                [p for p in ranked.tolist() if p not in chosen and int(cands.rows[p]) in wanted],
+            ]
         ).astype(np.int64)
     matches = []
     for i, pos in enumerate(order.tolist()):
@@ -103,7 +143,15 @@ def _finish(
                     for name in factors
                 },
             }
-        matches.append(Match(index.doc_id(row), float(total[pos]), explanation, i >= n_top))
+        matches.append(
+            Match(
+                index.doc_id(row),
+                float(total[pos]),
+                explanation,
+                i >= n_top,
+                weigh(pos) if min_evidence else None,
+            )
+        )
     return matches
 
 
@@ -118,14 +166,18 @@ def recommend(
     exclude: Collection[str] = (),
     explain: bool = True,
     include: Collection[str] = (),
+    min_evidence: bool = False,
 ) -> list[Match]:
     """The k best documents of ``index`` for one query document, best first.
 
     ``restrict_to`` limits the answer to those ids (search after filtering); ``exclude``
     drops ids (e.g. pairs already decided). ``include``: ids whose score is wanted even if
     they fall outside the top k; they follow the top k, scored exactly as they would be
-    inside it. Returns fewer than k matches when fewer documents share a term with the
-    query, and [] for an empty query.
+    inside it. ``min_evidence``: leave out the candidates short of the minimum evidence
+    (:func:`matching.engine.evidence.enough_evidence`), the next ones moving up; each match
+    then carries its :class:`Evidence` (an ``include`` document comes back either way, so
+    check ``Match.enough_evidence``). Returns fewer than k matches when fewer documents
+    share a term with the query (or have the evidence), and [] for an empty query.
     """
     w = weights_from(weights)
     qv = index.query_vector(query)
@@ -140,7 +192,9 @@ def recommend(
         mask=_mask(index, restrict_to, exclude),
         force_rows=np.asarray(forced, dtype=np.int64) if forced else None,
     )
-    return _finish(index, qv, cands, facts, w, k, explain, keep_rows=forced)
+    return _finish(
+        index, qv, cands, facts, w, k, explain, keep_rows=forced, min_evidence=min_evidence
+    )
 
 
 def recommend_batch(
@@ -152,6 +206,7 @@ def recommend_batch(
     weights: Weights | Mapping[str, Any] | None = None,
     explain: bool = True,
     chunk: int = 128,
+    min_evidence: bool = False,
 ) -> list[list[Match]]:
     """:func:`recommend` for many queries: the lexical stage is one sparse product per
     ``chunk`` queries; the rest runs per query on its candidates."""
@@ -170,5 +225,7 @@ def recommend_batch(
                 query_topic_weight=w.query_topic_weight,
             )
             query_facts = facts[start + i] if facts is not None else None
-            out.append(_finish(index, qv, cands, query_facts, w, k, explain))
+            out.append(
+                _finish(index, qv, cands, query_facts, w, k, explain, min_evidence=min_evidence)
+            )
     return out

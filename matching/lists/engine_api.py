@@ -114,11 +114,21 @@ def recommend(
     weights: Weights | Mapping[str, Any] | None = None,
     exclude: Collection[str] = (),
     include: Collection[str] = (),
+    min_evidence: bool = False,
 ) -> list[engine.Match]:
     """Top-k of ``index`` for one query document, best first, each with its explanation;
-    then the ``include`` ids outside the top k, scored alike."""
+    then the ``include`` ids outside the top k, scored alike. ``min_evidence``: the top k
+    leave out pairs short of the minimum evidence (an ``include`` id comes back either way:
+    see ``Match.enough_evidence``)."""
     if len(index) == 0:
         return []
     return engine.recommend(
-        index, query, facts=facts, k=k, weights=weights, exclude=exclude, include=include
+        index,
+        query,
+        facts=facts,
+        k=k,
+        weights=weights,
+        exclude=exclude,
+        include=include,
+        min_evidence=min_evidence,
     )

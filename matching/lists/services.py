@@ -436,6 +436,9 @@ class Scored:
     offer_pk: int
     score: float
     explanation: dict[str, Any]
+    # False: the pair is short of the engine's minimum evidence (one shared general term
+    # and nothing else); it may be scored, never suggested
+    enough_evidence: bool = True
 
 
 def _pairs_upsert(items: list[Scored]) -> dict[tuple[int, int], Match]:
@@ -577,7 +580,9 @@ def _need_scores(
     """A need's best ``k`` of one offer register (published only, best first), and the
     scores of the ``include`` offers outside them. Every pair score in the portal comes from
     here: the need is the query, the offer register's index the corpus, so a pair has one
-    score whichever side asks."""
+    score whichever side asks. The best ``k`` are those with the minimum evidence
+    (:func:`matching.engine.evidence.enough_evidence`); an ``include`` offer short of it
+    still gets its score, marked ``enough_evidence=False``."""
     index = index_for(kind=offer_kind)
     found = adapter.recommend(
         index,
@@ -586,6 +591,7 @@ def _need_scores(
         k=k,
         weights=matching_weights(region=str((need.facts or {}).get("region") or "")),
         include=[str(pk) for pk in include],
+        min_evidence=True,
     )
     published = _published_ids(offer_kind, [int(m.doc_id) for m in found])
     ranked: list[Scored] = []
@@ -599,6 +605,7 @@ def _need_scores(
             int(m.doc_id),
             round(float(m.score), 6),
             _explanation(m.explanation, offer_kind),
+            m.enough_evidence,
         )
         if not m.extra:
             ranked.append(item)
@@ -641,9 +648,16 @@ def need_lists_write(
 
     Returns the need's best ``max(k, reach)`` pairs (the list is the first k of them, less
     the weak tail) and the scores of the ``include`` offers, from the same one query.
+    The need's undecided suggestions are weighed in the same query: one now short of the
+    minimum evidence (suggested before the rule, or its one term has grown general) is
+    deleted, and leaves the offer's list too. Decided pairs are never touched.
     """
+    suggested = _suggested_offers(need_pk=need.object_id, offer_kind=offer_kind)
     ranked, extra = _need_scores(
-        need=need, offer_kind=offer_kind, k=max(top_k(), reach), include=include
+        need=need,
+        offer_kind=offer_kind,
+        k=max(top_k(), reach),
+        include=sorted({*include, *suggested}),
     )
     top = _without_weak_tail(ranked[: top_k()], score=lambda item: item.score)
     # in a full rematch the offers' lists are ranked from these pairs afterwards
@@ -654,7 +668,41 @@ def need_lists_write(
         target_kind=offer_kind,
         pairs=[pairs[(s.need_pk, s.offer_pk)] for s in top],
     )
-    return ranked, extra
+    short = [pk for pk in suggested if pk in extra and not extra[pk].enough_evidence]
+    if short:
+        _suggestions_short_delete(need_pk=need.object_id, offer_kind=offer_kind, offers=short)
+    return ranked, {pk: item for pk, item in extra.items() if pk in include}
+
+
+def _suggested_offers(*, need_pk: int, offer_kind: str) -> list[int]:
+    """Offers of ``offer_kind`` with an undecided (suggested) pair with this need."""
+    field = f"{offer_kind}_id"
+    return list(
+        Match.objects.filter(
+            need_id=need_pk, status=MatchStatus.SUGGESTED, **{f"{field}__isnull": False}
+        ).values_list(field, flat=True)
+    )
+
+
+def _suggestions_short_delete(*, need_pk: int, offer_kind: str, offers: list[int]) -> None:
+    """Delete this need's suggested pairs with ``offers`` (short of the minimum evidence)
+    and rank the offers' lists that showed them again. Suggested only: a pair staff decided
+    on stays, whatever its evidence."""
+    field = f"{offer_kind}_id"
+    owners = list(
+        Recommendation.objects.filter(
+            owner_kind=offer_kind,
+            target_kind=DocumentKind.NEED,
+            match__need_id=need_pk,
+            match__status=MatchStatus.SUGGESTED,
+            **{f"match__{field}__in": offers},
+        ).values_list("owner_id", flat=True)
+    )
+    Match.objects.filter(
+        need_id=need_pk, status=MatchStatus.SUGGESTED, **{f"{field}__in": offers}
+    ).delete()
+    for owner in sorted(set(owners)):
+        offer_list_write(offer_kind=offer_kind, offer_pk=int(owner), scored=[])
 
 
 def _listed_in(*, owner_kind: str, target_kind: str, target_pk: int) -> list[int]:
@@ -668,18 +716,21 @@ def _listed_in(*, owner_kind: str, target_kind: str, target_pk: int) -> list[int
 
 
 @transaction.atomic
-def offer_list_write(*, offer_kind: str, offer_pk: int, scored: list[Scored]) -> int:
+def offer_list_write(
+    *, offer_kind: str, offer_pk: int, scored: list[Scored], without: Sequence[int] = ()
+) -> int:
     """Rank the needs of one result's or expert's list by the pairs' scores.
 
     ``scored``: freshly computed pairs of this offer; the list keeps its other entries with
-    the score their pair has now, and takes the best k of both.
+    the score their pair has now, and takes the best k of both. ``without``: needs whose
+    pair has just been found short of the minimum evidence; they leave the list.
     """
     fresh = {s.need_pk: s for s in scored if s.offer_pk == offer_pk}
     kept = Match.objects.filter(
         recommendations__owner_kind=offer_kind,
         recommendations__owner_id=offer_pk,
         **{f"{offer_kind}_id": offer_pk},
-    ).exclude(need_id__in=list(fresh))
+    ).exclude(need_id__in=[*fresh, *without])
     published = _published_ids(DocumentKind.NEED, [m.need_id for m in kept] + list(fresh))
     pairs = _pairs_upsert([s for s in fresh.values() if s.need_pk in published])
     pool = list(pairs.values()) + [m for m in kept if m.need_id in published]
@@ -791,17 +842,23 @@ def offer_list_compute(*, offer: DocumentTerms) -> int:
     Candidates are the needs the engine finds for the offer's text plus those listing it
     now. Each candidate's list of this kind is rewritten from the need's own query (the
     offer enters, moves in or leaves the lists whose k-th score it beats), and the same
-    query gives the pair's score; the offer's list is ranked from those scores."""
+    query gives the pair's score; the offer's list is ranked from those scores. A pair
+    short of the minimum evidence enters neither list."""
     kind, pk = offer.kind, offer.object_id
     scored: list[Scored] = []
+    short: list[int] = []
     needs = DocumentTerms.objects.filter(
         kind=DocumentKind.NEED, object_id__in=_candidate_needs(offer=offer), is_active=True
     ).order_by("object_id")
     for need in needs:
         _ranked, extra = need_lists_write(need=need, offer_kind=kind, include=[pk])
-        if pk in extra:
+        if pk not in extra:
+            continue
+        if extra[pk].enough_evidence:
             scored.append(extra[pk])
-    return offer_list_write(offer_kind=kind, offer_pk=pk, scored=scored)
+        else:
+            short.append(need.object_id)
+    return offer_list_write(offer_kind=kind, offer_pk=pk, scored=scored, without=short)
 
 
 def recommend_for(*, kind: str, pk: int, batch: bool = False) -> dict[str, int]:
