@@ -111,3 +111,9 @@ def test_the_list_page_offers_related_results_apart(needs, client) -> None:  # t
     found = client.get(reverse("registers:need-list"), {"q": "制氢"}).content.decode()
     assert "<mark>制氢</mark>耦合储能系统" in found
     assert 'id="related-results"' not in found
+
+
+def test_text_between_angle_brackets_is_found() -> None:
+    need = NeedFactory(title="样品检测方法", description="浓度<5%的样品中，铅含量>1毫克时需复检。")
+    assert _containing("铅含量") == {need.pk}
+    assert _found("铅含量") == {need.pk}

@@ -1,0 +1,36 @@
+"""The needs list counts a search's matches only up to a cap (an exact count of a common
+word's matches reads every matching row) and says "超过 N 条" beyond it; the pages up to the
+cap still work."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests.portal.factories import NeedFactory
+
+pytestmark = pytest.mark.django_db
+NEEDS = "registers:need-list"
+
+
+def test_a_search_with_more_matches_than_the_cap_says_more_than(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("portal.views.postings.COUNT_CAP", 30)
+    for _ in range(32):
+        NeedFactory()
+    response = Client().get(reverse(NEEDS), {"q": "保险杠"})
+    html = response.content.decode()
+    assert "超过 30 条" in html
+    assert "共 32 条" not in html
+    assert "1 / 2" in html
+    second = Client().get(reverse(NEEDS), {"q": "保险杠", "page": 2})
+    assert len(second.context["page"].object_list) == 10
+
+
+def test_a_search_within_the_cap_shows_the_exact_count(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("portal.views.postings.COUNT_CAP", 30)
+    for _ in range(30):
+        NeedFactory()
+    html = Client().get(reverse(NEEDS), {"q": "保险杠"}).content.decode()
+    assert "共 30 条" in html
+    assert "超过" not in html
