@@ -3,10 +3,13 @@ keeps the defaults, the lists scored with an applied fit, and the staff page."""
 
 from __future__ import annotations
 
+import json
+from io import StringIO
 from typing import Any
 
 import numpy as np
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import User
@@ -228,3 +231,27 @@ def test_the_page_shows_staff_their_decisions_before_and_after(
 
     assert alice_client.get("/matching/learning/").status_code == 403
     assert Client().get("/matching/learning/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_command_reports_each_scope_and_the_defaults_hold(staff: User) -> None:
+    out = StringIO()
+    call_command("fit_weights", "--json", stdout=out)
+    rows = json.loads(out.getvalue())
+    # the site and the Jinan bureau's city, neither with decisions yet
+    assert [row["scope"] for row in rows] == ["", "3701"]
+    assert {row["verdict"] for row in rows} == {FitVerdict.TOO_FEW}
+    assert rows[0]["weights_after"] == rows[0]["weights_before"]
+
+
+@pytest.mark.django_db
+def test_the_page_says_the_defaults_hold_before_any_fit(staff_client: Client) -> None:
+    html = staff_client.get("/matching/learning/").content.decode()
+    assert "默认权重（基准调优）" in html
+    assert "尚未拟合过权重" in html
+
+
+def test_an_unknown_learning_setting_is_refused(settings: Any) -> None:
+    settings.MATCHING_LEARNING = {"min_decision": 10}
+    with pytest.raises(ValueError, match="min_decision"):
+        services.fit_policy()

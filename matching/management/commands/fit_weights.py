@@ -55,7 +55,7 @@ class Command(BaseCommand):
         if not options["json"]:
             for fit in fits:
                 self.stdout.write(
-                    f"[{fit.scope or '全站'}] 审核样本 {fit.decisions} 条，可比较列表 "
+                    f"[{fit.scope or '全站'}] 可比较的审核样本 {fit.decisions} 条，可比较列表 "
                     f"{fit.lists} 个，比较对 {fit.pairs} 个，无法重新评分 {fit.skipped} 条；"
                     f"留出一致率 {_fmt(fit.auc_before)} → {_fmt(fit.auc_after)}；"
                     f"{fit.get_verdict_display()}"
