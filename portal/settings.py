@@ -372,19 +372,51 @@ EVENTS_SCHEDULE_TIME_LIMIT = env.float("EVENTS_SCHEDULE_TIME_LIMIT", default=20.
 # Absolute links in e-mails, e.g. https://portal.example.gov.cn (no trailing slash).
 SITE_URL = env.str("SITE_URL", default="")
 
-# --- Security (production) ------------------------------------------------------------------
+# --- Security ---------------------------------------------------------------------------------
+# Headers on every response, in development too, so a page that breaks under them breaks
+# where it is written (tests/test_security_headers.py crawls pages and scans templates/).
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp 4): only this site's own files run or style a page. No
+# 'unsafe-inline' and no 'unsafe-eval': templates carry no <script> bodies, <style> blocks,
+# style= or on*= attributes (classes in static/css, behaviour in static/js instead); htmx's
+# own indicator <style> is switched off by the htmx-config meta tag in base.html. Styles that
+# scripts set through element.style (ECharts, Bootstrap's popper) are not inline markup and
+# are allowed. img-src takes data: for Bootstrap's form-control icons.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+_SELF, _NONE = "'self'", "'none'"  # csp.constants.SELF / NONE
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_SELF],
+        "script-src": [_SELF],
+        "style-src": [_SELF],
+        "img-src": [_SELF, "data:"],
+        "font-src": [_SELF],
+        "connect-src": [_SELF],
+        "object-src": [_NONE],
+        "base-uri": [_SELF],
+        "frame-ancestors": [_NONE],
+        "form-action": [_SELF],
+    },
+}
 if not DEBUG:
+    # Behind a TLS-terminating proxy, which must set X-Forwarded-Proto (and strip the client's).
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # One year, subdomains included. "preload" in the header only consents to the browsers'
+    # preload list: nothing is listed until someone submits the registrable domain at
+    # hstspreload.org, so it is harmless on a subdomain of a bureau's domain. A site that must
+    # never be listed sets SECURE_HSTS_PRELOAD=0 (check --deploy then warns, security.W021).
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
 LOGGING = {
     "version": 1,
