@@ -56,6 +56,7 @@ security: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/run.py
+	$(PY) bench/evidence.py
 	$(PY) bench/publication.py
 	$(PY) bench/schedule.py
 	$(PY) bench/dispatch.py
