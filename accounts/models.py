@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from accounts.validators import (
     CONTACT_PHONE_MAX_LENGTH,
@@ -28,6 +29,10 @@ class User(AbstractUser):
         _("手机号码"), max_length=11, blank=True, validators=[validate_cn_phone]
     )
     display_name = models.CharField(_("姓名"), max_length=50, blank=True)
+
+    # Who changed an account and when (staff flags, activation); the password hash and the
+    # login stamp stay out: one is a secret, the other changes on every login.
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta:
         verbose_name = _("用户")
@@ -116,6 +121,9 @@ class Organization(models.Model):
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
+    # Verification and every other edit, with who and when (shown to staff on its page).
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("机构")
         verbose_name_plural = _("机构")
@@ -156,6 +164,9 @@ class Membership(models.Model):
     )
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # A user's role lives here, so role changes are recorded here.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("成员")

@@ -87,6 +87,8 @@ def organization_verify(*, organization: Organization, by: User) -> Organization
     organization.is_verified = True
     organization.verified_at = timezone.now()
     organization.verified_by = by
+    # Recorded with who verified, also when called outside a request (commands, tasks).
+    organization._history_user = by  # type: ignore[attr-defined]
     organization.save(update_fields=["is_verified", "verified_at", "verified_by"])
     return organization
 
@@ -99,3 +101,18 @@ def user_update_profile(*, user: User, display_name: str, email: str, phone: str
     user.full_clean(exclude=["password"], validate_unique=False)
     user.save(update_fields=["display_name", "email", "phone"])
     return user
+
+
+@transaction.atomic
+def membership_set_role(*, membership: Membership, role: str, by: User) -> Membership:
+    """Change a member's role (administrators only); the history keeps who and when."""
+    if not by.is_admin_role:
+        raise PermissionDenied(_("只有管理员可以修改用户角色。"))
+    if role not in Membership.Role.values:
+        raise ValidationError({"role": _("请选择有效的角色。")})
+    if membership.role == role:
+        return membership
+    membership.role = role
+    membership._history_user = by  # type: ignore[attr-defined]
+    membership.save(update_fields=["role"])
+    return membership

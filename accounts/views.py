@@ -23,6 +23,8 @@ from accounts.models import User
 from accounts.selectors import organization_list_pending, organization_list_visible_to
 from portal.form_errors import form_add_service_errors
 
+ORGANIZATION_CONTACT_FIELDS = ("contact_name", "contact_phone", "contact_email", "credit_code")
+
 
 def register(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
@@ -99,7 +101,14 @@ def organization_detail(request: HttpRequest, org_id: int) -> HttpResponse:
         organization_list_visible_to(user=user),  # type: ignore[arg-type]
         pk=org_id,
     )
-    return render(request, "accounts/organization_detail.html", {"organization": organization})
+    # Its change history is shown to staff; contact details only to staff of its region.
+    jurisdiction = user.jurisdiction if user is not None else None  # type: ignore[union-attr]
+    in_region = jurisdiction is not None and organization.region_code.startswith(jurisdiction)
+    context = {
+        "organization": organization,
+        "history_hidden": () if in_region else ORGANIZATION_CONTACT_FIELDS,
+    }
+    return render(request, "accounts/organization_detail.html", context)
 
 
 # Django's password views with the portal's templates (templates/registration/) and forms

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "import_export",
     "axes",
+    "simple_history",
     "accounts",
     "portal",
     "matching",
@@ -88,6 +89,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    # who made a change, for the history tables (request.user at save time)
+    "simple_history.middleware.HistoryRequestMiddleware",
     # last: with DEBUG on, the portal's own 404 page instead of Django's technical one
     "portal.middleware_errors.PortalErrorPagesMiddleware",
 ]

@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from accounts.validators import (
     CONTACT_PHONE_MAX_LENGTH,
@@ -206,6 +207,9 @@ class Need(Posting):
     )
     confidential_fields = models.JSONField(_("保密字段"), default=list, blank=True)
 
+    # Every edit with who and when, for staff; search_tokens is derived text, left out.
+    history = HistoricalRecords(excluded_fields=["search_tokens"])
+
     class Meta:
         verbose_name = _("技术需求")
         verbose_name_plural = _("技术需求")
@@ -250,6 +254,9 @@ class Result(Posting):
         _("完成单位"), max_length=100, blank=True, help_text=_("留空则为所属机构")
     )
 
+    # Every edit with who and when, for staff; search_tokens is derived text, left out.
+    history = HistoricalRecords(excluded_fields=["search_tokens"])
+
     class Meta:
         verbose_name = _("科技成果")
         verbose_name_plural = _("科技成果")
@@ -289,6 +296,9 @@ class Expert(Posting):
         validators=[MinValueValidator(0), MaxValueValidator(50)],
     )
     willing_commissioner = models.BooleanField(_("愿意担任产业特派员"), default=False)
+
+    # Every edit with who and when, for staff; search_tokens is derived text, left out.
+    history = HistoricalRecords(excluded_fields=["search_tokens"])
 
     class Meta:
         verbose_name = _("科技专家")
