@@ -171,7 +171,10 @@ def combine(
     for name in FACTORS:
         value = factors.get(name)
         weight = float(getattr(weights, name))
-        if value is None or weight == 0:
+        if value is None:
+            continue
+        if weight == 0:  # switched off: explained as contributing nothing
+            parts[name] = np.zeros(len(value), dtype=np.float32)
             continue
         contribution = np.where(np.isnan(value), 0.0, weight * (2.0 * value - 1.0))
         parts[name] = contribution.astype(np.float32)

@@ -136,3 +136,10 @@ def test_text_parts_are_weighted():
     )
     assert np.allclose(parts["lexical"], [2.0, 1.0])
     assert np.allclose(total, [2.1, 1.4])
+
+
+def test_a_factor_weighted_zero_contributes_nothing_and_is_still_explained():
+    values = {"field": np.array([1.0, 0.0], dtype=np.float32)}
+    total, parts = combine(np.array([1.0, 0.5]), np.zeros(2), values, Weights(field=0.0))
+    assert np.allclose(parts["field"], [0.0, 0.0])
+    assert np.allclose(total, [1.0, 0.5])
