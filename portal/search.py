@@ -1,19 +1,23 @@
 """Chinese full-text search over the registers, with the matching engine's tokeniser.
 
-The services store in ``search_tokens`` (space-separated) the jieba tokens of each posting
-(title twice, for ranking) followed by the distinct CJK character unigrams and bigrams of
-its title, keywords and text. A query term matches a posting whose text *contains* it:
-a Han term is looked up as its bigrams (a single character as itself), so 废水 finds
-印染废水 and 材料 finds 复合材料 even where jieba kept the compound whole (substring recall
-is 100 %); other terms (Latin, digits, mixed) as whole tokens. Every term must match.
-Ranking puts whole-word hits (the precise tokens, title counted twice) and postings whose
-title holds the whole query first.
+The services store in ``search_tokens`` (space-separated) first its head: the jieba tokens
+of the title (twice, for ranking) and keywords and their CJK character unigrams and bigrams;
+then " | ", the tokens of the text and the grams only the text has. A query term matches a
+posting whose text *contains* it: a Han term is looked up as its bigrams (a single
+character as itself), so 废水 finds 印染废水 and 材料 finds 复合材料 even where jieba kept
+the compound whole (substring recall is 100 %); other terms (Latin, digits, mixed) as whole
+tokens. Every term must match. Ranking reads the head: whole words of the title (counted
+twice) and keywords, then title and keyword substrings, and postings whose title holds the
+whole query, first.
 
-PostgreSQL ranks with ``to_tsvector('simple', search_tokens)`` (GIN expression index from
-migration 0002); other databases fall back to token matching in SQL. Both sit behind
-:func:`search_queryset`. When the strict query finds nothing, :func:`related_queryset`
-gives postings sharing part of it (a long term's sub-words, or a synonym), for a separate
-"相关结果" list.
+PostgreSQL matches with the GIN index over ``portal_search_vector(search_tokens)`` or over
+the stored head vector ``search_head`` (migration 0006), and ranks by the head alone, so a
+match never has its whole vector recomputed. A list pages a search through
+:class:`RankedMatches` and counts it with :func:`capped_count`, in bounded work for a word
+that tens of thousands of postings contain. Other databases fall back to token matching in
+SQL. Both sit behind :func:`search_queryset`. When the strict query finds nothing,
+:func:`related_queryset` gives postings sharing part of it (a long term's sub-words, or a
+synonym), for a separate "相关结果" list.
 """
 
 from __future__ import annotations
@@ -173,15 +177,28 @@ def _occurrences(token: str) -> Any:
     )
 
 
+def _full_vector() -> Any:
+    """The vector of the whole ``search_tokens``: portal_search_vector(search_tokens), the
+    expression of its GIN index (migration 0006)."""
+    from django.contrib.postgres.search import SearchVectorField
+    from django.db.models import Func
+
+    return Func(
+        F("search_tokens"), function="portal_search_vector", output_field=SearchVectorField()
+    )
+
+
 def _head_vector(qs: QuerySet[Any]) -> Any:
     """The stored ``search_head`` tsvector (PostgreSQL only, migration 0006): the vector of
-    the head of ``search_tokens`` (title and keywords), small enough to stay in the row."""
+    the head of ``search_tokens`` (title and keywords), small enough to stay in the row.
+    A column of the queryset's own table, so it follows the table's alias in subqueries."""
     from django.contrib.postgres.search import SearchVectorField
-    from django.db.models.expressions import RawSQL
+    from django.db.models.expressions import Col
 
-    quote = connection.ops.quote_name
-    column = f"{quote(qs.model._meta.db_table)}.{quote('search_head')}"
-    return RawSQL(column, [], output_field=SearchVectorField())  # noqa: S611 - no user input
+    field = SearchVectorField()
+    field.set_attributes_from_name("search_head")
+    field.model = qs.model
+    return Col(qs.query.get_initial_alias(), field)
 
 
 def search_queryset(qs: QuerySet[Any], query: str) -> tuple[QuerySet[Any], list[str]]:
@@ -196,9 +213,9 @@ def search_queryset(qs: QuerySet[Any], query: str) -> tuple[QuerySet[Any], list[
     grams = [g for term in terms for g in term_grams(term)]
     bonus = _title_bonus(qs, terms)
     if _uses_postgres(qs):
-        from django.contrib.postgres.search import SearchRank, SearchVector
+        from django.contrib.postgres.search import SearchRank
 
-        vector = SearchVector("search_tokens", config="simple")
+        vector = _full_vector()
         head = _head_vector(qs)
         every = _pg_query(grams)
         # A head hit is a full hit (the head's grams are the whole text's too); asking the
@@ -222,6 +239,13 @@ def search_queryset(qs: QuerySet[Any], query: str) -> tuple[QuerySet[Any], list[
     for term in terms:
         rank = rank + _occurrences(term)
     return qs.annotate(search_rank=rank).order_by("-search_rank", "-pk"), terms
+
+
+def capped_count(qs: QuerySet[Any], cap: int) -> int:
+    """How many rows ``qs`` has, counting no further than ``cap + 1`` (so a caller can say
+    "more than ``cap``"): ``COUNT(*)`` over an unordered ``LIMIT``, which stops reading
+    matches at the limit instead of ranking them all first."""
+    return int(qs.order_by()[: cap + 1].count())
 
 
 # How many of the newest title/keyword hits a list ranks (its first pages); the rest of
@@ -316,9 +340,9 @@ def related_queryset(qs: QuerySet[Any], query: str) -> tuple[QuerySet[Any], list
     if not related:
         return qs.none(), []
     if _uses_postgres(qs):
-        from django.contrib.postgres.search import SearchRank, SearchVector
+        from django.contrib.postgres.search import SearchRank
 
-        vector = SearchVector("search_tokens", config="simple")
+        vector = _full_vector()
         matches: Any = None
         for term in related:
             part = _pg_query(term_grams(term))

@@ -35,7 +35,13 @@ from portal.filters import (
 from portal.form_errors import form_add_service_errors
 from portal.forms import POSTING_FORMS, ImportForm, PostingForm, RejectForm
 from portal.models import Attachment
-from portal.search import highlight, ranked_matches, related_queryset, snippet
+from portal.search import (
+    capped_count,
+    highlight,
+    ranked_matches,
+    related_queryset,
+    snippet,
+)
 from portal.services import attachments as attachment_services
 from portal.services import imports as import_services
 from portal.services import postings as posting_services
@@ -149,7 +155,7 @@ class CappedPaginator(Paginator):
     def _counted(self) -> int:
         # A search's RankedMatches pages rows but counts through its queryset.
         rows: Any = getattr(self.object_list, "queryset", self.object_list)
-        return int(rows[: COUNT_CAP + 1].count())
+        return capped_count(rows, COUNT_CAP)
 
     @cached_property
     def count(self) -> int:
