@@ -21,6 +21,9 @@
   // Strong colours; labels are dark text on the white page, never on the bars.
   var COLOURS = ["#0b5394", "#2e7d32", "#b45309", "#6a1b9a", "#c62828", "#00695c", "#37474f"];
   var TEXT = "#212529";
+  // Tooltips drawn on the canvas: ECharts' HTML tooltips write style="…" markup, which the
+  // Content-Security-Policy (style-src 'self') refuses.
+  var TOOLTIP_MODE = "richText";
   var narrow = function () { return window.innerWidth < 576; };
 
   function pick(rows, key) { return rows.map(function (r) { return r[key]; }); }
@@ -28,7 +31,7 @@
   function hbars(rows, keys) {
     return {
       color: COLOURS,
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: TOOLTIP_MODE },
       legend: { top: 0, textStyle: { color: TEXT } },
       grid: { left: 8, right: 24, bottom: 8, top: narrow() ? 56 : 36, containLabel: true },
       yAxis: {
@@ -48,7 +51,7 @@
       var rows = data.funnel || [];
       return {
         color: COLOURS,
-        tooltip: { trigger: "item", formatter: "{b}: {c}" },
+        tooltip: { trigger: "item", formatter: "{b}: {c}", renderMode: TOOLTIP_MODE },
         series: [{
           type: "funnel", sort: "none", left: 8, width: narrow() ? "50%" : "60%",
           top: 12, bottom: 24, minSize: "8%", gap: 2,
@@ -71,7 +74,7 @@
                     itemStyle: { opacity: 0.5 }, data: pick(rows, "contract_value") });
       return {
         color: COLOURS,
-        tooltip: { trigger: "axis" },
+        tooltip: { trigger: "axis", renderMode: TOOLTIP_MODE },
         legend: { top: 0, textStyle: { color: TEXT } },
         grid: { left: 8, right: 8, bottom: 8, top: narrow() ? 72 : 48, containLabel: true },
         xAxis: { type: "category", data: pick(rows, "month"), axisLabel: { color: TEXT, rotate: rows.length > 6 ? 45 : 0 } },

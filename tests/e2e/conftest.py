@@ -50,7 +50,12 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser: object, live_server: object) -> Iterator[object]:
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    # The flows drive pages with page.wait_for_function(), which Playwright evaluates with
+    # eval() inside the page: the site's CSP (no 'unsafe-eval') would refuse it. The policy
+    # itself is tested in a context that keeps it (tests/e2e/test_csp_flow.py).
+    context = browser.new_context(  # type: ignore[attr-defined]
+        locale="zh-CN", viewport={"width": 1280, "height": 900}, bypass_csp=True
+    )
     page = context.new_page()
     page.set_default_timeout(15000)
     page.base_url = live_server.url  # type: ignore[attr-defined]
