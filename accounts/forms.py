@@ -126,3 +126,20 @@ class SetPasswordForm(BootstrapFormMixin, auth_forms.SetPasswordForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._bootstrap()
+
+
+class MfaCodeForm(BootstrapFormMixin, forms.Form):
+    """A 6-digit code from the authenticator app, or (where allowed) a recovery code."""
+
+    code = forms.CharField(
+        label=_("验证码"),
+        max_length=32,
+        error_messages={"required": _("请输入验证码。")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._bootstrap()
+        self.fields["code"].widget.attrs.update(
+            {"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        )

@@ -3,17 +3,18 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import notification_views, views
+from accounts import mfa_views, notification_views, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("register/", views.register, name="register"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(template_name="accounts/login.html"),
-        name="login",
-    ),
+    path("login/", mfa_views.LoginView.as_view(), name="login"),
+    path("login/verify/", mfa_views.mfa_verify, name="mfa-verify"),
+    path("mfa/", mfa_views.mfa_setup, name="mfa-setup"),
+    path("mfa/codes/", mfa_views.mfa_codes, name="mfa-codes"),
+    path("mfa/codes/regenerate/", mfa_views.mfa_regenerate, name="mfa-regenerate"),
+    path("mfa/disable/", mfa_views.mfa_disable, name="mfa-disable"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
     path("password/change/", views.password_change, name="password-change"),

@@ -69,6 +69,9 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "simple_history",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "portal",
     "matching",
@@ -85,12 +88,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
     # who made a change, for the history tables (request.user at save time)
     "simple_history.middleware.HistoryRequestMiddleware",
+    "accounts.middleware.MfaMiddleware",
     # last: with DEBUG on, the portal's own 404 page instead of Django's technical one
     "portal.middleware_errors.PortalErrorPagesMiddleware",
 ]
@@ -258,6 +263,10 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# Two-step sign-in (django-otp, accounts/mfa.py): staff and administrators may enrol; when
+# true they must, and are sent to the enrol page before anything else.
+STAFF_MFA_REQUIRED = env.bool("STAFF_MFA_REQUIRED", default=False)
+OTP_TOTP_ISSUER = SITE_NAME
 
 # --- I18N: Chinese first ----------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from accounts.mfa import mfa_enabled, mfa_match
 from accounts.models import User
 
 
@@ -25,6 +26,12 @@ class TokenObtainApi(APIView):
     class InputSerializer(serializers.Serializer):
         username = serializers.CharField()
         password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+        otp = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text=_("两步验证码（已启用两步验证的账号必填）"),
+        )
 
         class Meta:
             ref_name = "TokenObtainInput"
@@ -45,6 +52,11 @@ class TokenObtainApi(APIView):
         if user is None or not user.is_active:
             raise exceptions.ValidationError(
                 {api_settings.NON_FIELD_ERRORS_KEY: [_("用户名或密码错误。")]}
+            )
+        # A token is a login too: users with two-step sign-in give a code or a recovery code.
+        if mfa_enabled(user) and mfa_match(user, data.validated_data["otp"]) is None:
+            raise exceptions.ValidationError(
+                {"otp": [_("该账号已启用两步验证，请提供正确的验证码。")]}
             )
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
