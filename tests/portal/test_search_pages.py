@@ -54,3 +54,13 @@ def test_every_match_appears_once_across_the_pages(needs) -> None:  # type: igno
 def test_text_hits_follow_newest_first(needs) -> None:  # type: ignore[no-untyped-def]
     titles = [t for page in _pages("材料", 3) for t in page]
     assert titles[3:] == [f"电机退磁问题{i}" for i in reversed(range(5))]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL pages by tiers")
+def test_only_the_newest_title_hits_are_ranked_the_older_follow_by_date(  # type: ignore[no-untyped-def]
+    needs, monkeypatch
+) -> None:
+    monkeypatch.setattr("portal.search.HEAD_CANDIDATES", 2)
+    titles = [t for page in _pages("材料", 3) for t in page]
+    assert titles[:2] == ["正极材料包覆", "注塑缩痕控制"]
+    assert titles[2:] == [*[f"电机退磁问题{i}" for i in reversed(range(5))], "复合材料回收"]
