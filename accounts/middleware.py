@@ -16,6 +16,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -23,9 +25,20 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from accounts import mfa
+from accounts.models import User
 
-# The session remembers "this user has no device" so most requests cost no query.
+# The session remembers "this user had no device when they logged in", so a request costs
+# no query and no session write for it (set at login, or on the first request of a session
+# from before this middleware).
 NO_DEVICE_KEY = "mfa_no_device"
+
+
+@receiver(user_logged_in, dispatch_uid="accounts.mfa_remember_no_device")
+def remember_no_device(
+    sender: object, request: HttpRequest | None, user: User, **kwargs: object
+) -> None:
+    if request is not None and hasattr(request, "session") and not mfa.mfa_enabled(user):
+        request.session[NO_DEVICE_KEY] = user.pk
 
 
 def _is_api(request: HttpRequest) -> bool:
