@@ -251,7 +251,7 @@ def capped_count(qs: QuerySet[Any], cap: int) -> int:
 # How many of the newest title/keyword hits a list ranks (its first pages); the rest of
 # the matches follow newest first. Ranking every match would read every matching row
 # (23,765 for 技术 over 100,000 postings: seconds).
-HEAD_CANDIDATES = 300
+HEAD_CANDIDATES = 100
 
 
 class RankedMatches:
