@@ -116,22 +116,6 @@ def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
     )
 
 
-def test_check_deploy_reports_nothing_in_production_mode() -> None:
-    result = _manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        env={
-            "DEBUG": "0",
-            "SECRET_KEY": "a8f5f167f44f4964e6c998dee827110c-production-like-secret-key-value",
-            "ALLOWED_HOSTS": "portal.example.gov.cn",
-        },
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "System check identified no issues" in result.stdout
-
-
 @pytest.mark.parametrize(
     ("env", "missing"),
     [
