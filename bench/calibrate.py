@@ -11,9 +11,10 @@ bench/out/bands.json and printed for matching/lists/bands.py, which the portal r
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
+
+from results_md import bench_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -40,8 +41,7 @@ def _threshold(pairs: list[tuple[float, bool]], precision: float) -> float:
 
 
 def main() -> dict[str, float]:
-    env = os.environ.get("BENCH_DIR")
-    bench = Path(env) if env else ROOT.parent / "shared" / "bench"
+    bench = bench_dir()
     sys.path.insert(0, str(bench))
     import eval as bench_eval  # type: ignore[import-not-found]
 

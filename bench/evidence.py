@@ -29,7 +29,6 @@ Run: ``.venv/bin/python bench/evidence.py`` (2 minutes of CPU; a few minutes on 
 from __future__ import annotations
 
 import json
-import os
 import random
 import statistics
 import sys
@@ -42,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from results_md import replace_section  # noqa: E402
+from results_md import bench_dir, replace_section  # noqa: E402
 
 from matching.engine import evidence as ev  # noqa: E402
 from matching.engine import recommend as engine  # noqa: E402
@@ -76,14 +75,6 @@ class Task:
     corpus: list[dict[str, Any]]
     pairs: dict[str, list[Pair]]  # query id -> its best REACH pairs, best first
     engine_lists: list[list[str]]  # the engine's own lists with min_evidence=True
-
-
-def _bench_dir() -> Path:
-    env = os.environ.get("BENCH_DIR")
-    path = Path(env) if env else ROOT.parent / "shared" / "bench"
-    if not (path / "eval.py").exists():
-        sys.exit(f"bench folder not found at {path} (set BENCH_DIR)")
-    return path.resolve()
 
 
 def _grade(query: dict[str, Any], doc: dict[str, Any]) -> int:
@@ -371,7 +362,7 @@ def report(
 
 
 def main() -> dict[str, Any]:
-    bench = _bench_dir()
+    bench = bench_dir()
     sys.path.insert(0, str(bench))
     text.load()
     tasks = []

@@ -14,13 +14,12 @@ Run by ``make bench``; alone: ``.venv/bin/python bench/publication.py``.
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
-from results_md import replace_section
+from results_md import bench_dir, replace_section
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -36,16 +35,8 @@ CANDIDATES = 30
 TOP_K = 10
 
 
-def _bench_dir() -> Path:
-    env = os.environ.get("BENCH_DIR")
-    path = Path(env) if env else ROOT.parent / "shared" / "bench"
-    if not (path / "eval.py").exists():
-        sys.exit(f"bench folder not found at {path} (set BENCH_DIR)")
-    return path.resolve()
-
-
 def main(n_docs: int = 100_000, publications: int = 30) -> dict[str, float]:
-    bench = _bench_dir()
+    bench = bench_dir()
     sys.path.insert(0, str(bench))
     import eval as bench_eval  # type: ignore[import-not-found]
 

@@ -1,11 +1,24 @@
-"""bench/results.md is shared by every benchmark script: each owns one ``## `` section and
-replaces only that one, leaving the others where they are."""
+"""What every benchmark script shares: bench/results.md, where each owns one ``## ``
+section and replaces only that one, leaving the others where they are; and the shared match
+benchmark's folder."""
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
+
+
+def bench_dir() -> Path:
+    """The shared match benchmark (eval.py, data/): $BENCH_DIR, else ../shared/bench beside
+    the checkout; exits with a message when it is not there."""
+    env = os.environ.get("BENCH_DIR")
+    path = Path(env) if env else RESULTS.parent.parent.parent / "shared" / "bench"
+    if not (path / "eval.py").exists():
+        sys.exit(f"bench folder not found at {path} (set BENCH_DIR)")
+    return path.resolve()
 
 
 def replace_section(heading: str, text: str, path: Path = RESULTS) -> None:

@@ -28,6 +28,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from results_md import bench_dir
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 METRICS = ("R@1", "R@10", "MRR@10", "nDCG@10", "P@10-disc")
@@ -37,14 +39,6 @@ OURS_METHOD = ROOT / "bench" / "duijie_method.py"
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-
-
-def bench_dir() -> Path:
-    env = os.environ.get("BENCH_DIR")
-    path = Path(env) if env else ROOT.parent / "shared" / "bench"
-    if not (path / "eval.py").exists():
-        sys.exit(f"bench folder not found at {path} (set BENCH_DIR)")
-    return path.resolve()
 
 
 def timed(fn: Any) -> tuple[float, Any]:

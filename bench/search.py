@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from results_md import replace_section
+from results_md import bench_dir, replace_section
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -41,14 +41,6 @@ N_DOCS = int(os.environ.get("SEARCH_BENCH_DOCS", "100000"))
 QUERIES = 200
 RECALL_SAMPLE = 40
 PAGE = 20
-
-
-def _bench_dir() -> Path:
-    env = os.environ.get("BENCH_DIR")
-    path = Path(env) if env else ROOT.parent / "shared" / "bench"
-    if not (path / "eval.py").exists():
-        sys.exit(f"bench folder not found at {path} (set BENCH_DIR)")
-    return path.resolve()
 
 
 def _scratch_database() -> str:
@@ -225,7 +217,7 @@ def _write(rows: list[dict[str, object]], load_s: float, sizes: dict[str, str]) 
 
 
 def main() -> list[dict[str, object]]:
-    bench = _bench_dir()
+    bench = bench_dir()
     sys.path.insert(0, str(bench))
     import eval as bench_eval  # type: ignore[import-not-found]
 

@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from results_md import replace_section
+from results_md import bench_dir, replace_section
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -77,12 +77,6 @@ WHEELS = {
 # first line of cnsyn's sim_words.txt that comes from its "cndict" source (utils_index.py:
 # origin = 'cndict' if num > 28043 else 'wiki'); the lines before it are the wiki part
 CNSYN_WIKI_LINES = 28043
-
-
-def bench_dir() -> Path:
-    from run import bench_dir as shared
-
-    return shared()
 
 
 # --------------------------------------------------------------------------- thesauri
