@@ -16,13 +16,9 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from io import StringIO
-from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 from django.test import Client
 from django.urls import Resolver404, resolve
 
@@ -239,15 +235,6 @@ def crawl(client: Client, role: str, starts: list[str]) -> Crawl:
             if found not in seen:
                 queue.append((found, final, depth + 1))
     return result
-
-
-@pytest.fixture(scope="module")
-def demo_data(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
-    """seed_demo once for the module (about 3 s), rolled back at its end."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("seed_demo", stdout=StringIO())
-        yield
-        transaction.set_rollback(True)
 
 
 @pytest.mark.parametrize("role", list(ROLES))

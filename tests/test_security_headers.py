@@ -13,16 +13,12 @@ from __future__ import annotations
 import re
 import runpy
 from collections import deque
-from collections.abc import Iterator
 from html.parser import HTMLParser
-from io import StringIO
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import Resolver404, resolve
@@ -284,15 +280,6 @@ def crawl(client: Client, starts: list[str]) -> tuple[list[str], set[str], list[
             if target and target not in seen:
                 queue.append((target, by_htmx, depth + 1))
     return fetched, views, problems
-
-
-@pytest.fixture(scope="module")
-def demo_data(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
-    """seed_demo once for the module, rolled back at its end."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("seed_demo", stdout=StringIO())
-        yield
-        transaction.set_rollback(True)
 
 
 @pytest.mark.parametrize("role", list(ROLES))
