@@ -60,6 +60,19 @@ def _choice(choices: Any, **kwargs: Any) -> serializers.CharField:
     return serializers.CharField(help_text=f"取值：{values}", **kwargs)
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$",
+        "example": "09:00:00",
+    }
+)
+class WallClockTimeField(serializers.TimeField):
+    """A local wall-clock time such as ``09:00:00``. DRF writes it without an offset, so the
+    schema gives its pattern instead of ``format: time`` (RFC 3339, which needs an offset and
+    so rejected every event the API returned)."""
+
+
 def _kind(posting: Any) -> str:
     return {Need: "need", Expert: "expert"}.get(type(posting), "result")
 
@@ -149,6 +162,7 @@ class EventOutputSerializer(serializers.ModelSerializer):
     requests_open = serializers.BooleanField()
     venues = EventVenueSerializer(many=True, source="venues.all")
     can_manage = serializers.SerializerMethodField()
+    day_start = WallClockTimeField(label=_("每日洽谈开始时间"))
 
     class Meta:
         model = Event
@@ -192,7 +206,7 @@ class EventInputSerializer(serializers.Serializer):
         pk_field=_id(),
         error_messages={"does_not_exist": _("联盟 {pk_value} 不存在。")},
     )
-    day_start = serializers.TimeField(required=False)
+    day_start = WallClockTimeField(required=False)
     slot_minutes = _number(required=False)
     slots_per_day = _number(required=False)
     fields = serializers.SlugRelatedField(  # type: ignore[assignment]
