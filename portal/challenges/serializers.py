@@ -15,7 +15,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from portal.apis.serializers import OrganizationRefSerializer, PostingRefSerializer
+from portal.apis.serializers import (
+    DeadlineField,
+    OrganizationRefSerializer,
+    PostingRefSerializer,
+)
 from portal.challenges.models import (
     Challenge,
     Criterion,
@@ -140,7 +144,7 @@ class ChallengeInputSerializer(serializers.Serializer):
     funding = money_field(required=False, help_text="支持经费（万元）")
     duration_months = serializers.IntegerField(min_value=1, max_value=120, required=False)
     eligibility = serializers.CharField(max_length=5000, required=False, allow_blank=True)
-    deadline = serializers.DateTimeField(required=False, allow_null=True)
+    deadline = DeadlineField(required=False, allow_null=True)
     keywords = serializers.CharField(max_length=300, required=False, allow_blank=True)
     field_ids = serializers.PrimaryKeyRelatedField(
         many=True,
@@ -265,7 +269,7 @@ class ProgrammeInputSerializer(serializers.Serializer):
     organizer_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     period_start = serializers.DateField()
     period_end = serializers.DateField()
-    entry_deadline = serializers.DateTimeField()
+    entry_deadline = DeadlineField()
     objection_days = serializers.IntegerField(min_value=1, max_value=30, required=False)
     prize_pool = money_field(required=False, allow_null=True)
     groups = serializers.ListField(

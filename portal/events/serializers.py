@@ -20,6 +20,7 @@ from portal import access
 from portal import selectors as registers
 from portal.apis.serializers import (
     CodeNameSerializer,
+    DeadlineField,
     ExpertRefSerializer,
     OrganizationRefSerializer,
     PostingRefSerializer,
@@ -195,8 +196,8 @@ class EventInputSerializer(serializers.Serializer):
     summary = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     start_date = serializers.DateField()
     end_date = serializers.DateField()
-    registration_deadline = serializers.DateTimeField()
-    request_cutoff = serializers.DateTimeField()
+    registration_deadline = DeadlineField()
+    request_cutoff = DeadlineField()
     region_code = serializers.CharField(max_length=6, required=False, help_text="默认本局地区")
     organizer_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     alliance = serializers.PrimaryKeyRelatedField(
