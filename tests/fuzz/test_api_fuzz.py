@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 import schemathesis
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, given, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import (
@@ -57,7 +58,10 @@ OPERATIONS = {
 def tokens(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, str]]:
     """Seed the demo once for the module inside an outer transaction that is rolled back at
     the end, so each test's own transaction (a savepoint) starts from the same data and later
-    modules still find an empty database."""
+    modules still find an empty database. As in Django's test client, a request must not
+    close the connection (it is inside a transaction, so PostgreSQL would drop the test's)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
@@ -71,6 +75,8 @@ def tokens(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, 
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
 
 
 @pytest.mark.django_db
