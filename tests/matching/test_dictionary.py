@@ -141,9 +141,10 @@ def test_search_and_matching_cut_a_keyword_phrase_alike() -> None:
     assert KEYWORD in search_tokens
     assert "界面钝化" in search_tokens
     stored = search.search_tokens_for(title=phrase, keywords="", body=[]).split()
-    # the title counts twice; the character grams every substring query meets follow
+    # the title counts twice; the character grams every substring query meets follow, and
+    # the head ends (nothing of a body comes after it here)
     assert stored[: 2 * len(search_tokens)] == search_tokens + search_tokens
-    assert stored[2 * len(search_tokens) :] == search.char_grams(phrase)
+    assert stored[2 * len(search_tokens) :] == [*search.char_grams(phrase), search.HEAD_END]
 
 
 def test_a_change_marks_term_statistics_and_search_tokens_for_retokenising() -> None:
