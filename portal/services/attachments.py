@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import logging
+import threading
 import uuid
 import zipfile
 from pathlib import PurePath
@@ -13,7 +15,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 
 from portal import access
@@ -43,6 +45,10 @@ OLE2_TYPES = {
     "ppt": "application/vnd.ms-powerpoint",
 }
 MAX_ATTACHMENTS_PER_POSTING = 20
+
+logger = logging.getLogger(__name__)
+# Files stored during the current request: (storage, name). None outside requests.
+_request_files = threading.local()
 
 
 def _bad_type() -> ValidationError:
@@ -132,7 +138,42 @@ def attachment_store(*, owner: Any, by: User, upload: UploadedFile) -> Attachmen
         uploaded_by=by,
     )
     attachment.save()
+    stored = getattr(_request_files, "names", None)
+    if stored is not None:
+        stored.append((attachment.file.storage, attachment.file.name))
     return attachment
+
+
+def request_files_track(**_kwargs: Any) -> None:
+    """request_started: note the uploads this request stores (see request_files_sweep)."""
+    _request_files.names = []
+
+
+def request_files_sweep(**_kwargs: Any) -> None:
+    """request_finished: remove the files this request stored whose row was not committed.
+
+    A FileField writes the upload before its row is inserted; when the transaction rolls
+    back (the database went away, the commit failed) the row is gone but the file would stay
+    on disk, kept though the user was told the posting failed. If the database still cannot
+    answer, the files are left and logged.
+    """
+    stored = getattr(_request_files, "names", None)
+    _request_files.names = None
+    if not stored:
+        return
+    try:
+        kept = set(
+            Attachment.objects.filter(file__in=[name for _s, name in stored]).values_list(
+                "file", flat=True
+            )
+        )
+    except DatabaseError:
+        logger.exception("attachments: could not check %s stored files", len(stored))
+        return
+    for storage, name in stored:
+        if name not in kept:
+            logger.warning("attachments: removing %s, its row was not saved", name)
+            storage.delete(name)
 
 
 @transaction.atomic
