@@ -30,6 +30,7 @@ from portal.apis.serializers import (
     service_data,
 )
 from portal.filters import ExpertFilter, NeedFilter, ResultFilter
+from portal.search import query_terms, ranked_matches
 from portal.services import postings as services
 
 
@@ -61,7 +62,10 @@ class PostingListApi(PostingApi):
 
     def get(self, request: Request) -> Response:
         qs = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(qs)
+        # A search pages like the register list: the newest title/keyword hits ranked, then
+        # the other matches newest first, in bounded work per page (portal.search).
+        terms = query_terms(request.query_params.get("q", ""))
+        page = self.paginate_queryset(ranked_matches(qs, terms))
         return self.get_paginated_response(self.output(page, many=True))
 
     def post(self, request: Request) -> Response:

@@ -37,7 +37,7 @@ from portal.challenges.views_review import (
 )
 from portal.form_errors import error_text, form_add_service_errors
 from portal.models import PostingStatus
-from portal.search import search_queryset
+from portal.search import ranked_matches, search_queryset
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -129,8 +129,8 @@ def _need_search(request: HttpRequest, user: User) -> dict[str, Any]:
         qs = register_selectors.posting_list_visible_to(kind="need", user=user).filter(
             status=PostingStatus.PUBLISHED
         )
-        ranked, _terms = search_queryset(qs.select_related("organization"), query)
-        found = list(ranked[:NEED_SEARCH_LIMIT])
+        ranked, terms = search_queryset(qs.select_related("organization"), query)
+        found = list(ranked_matches(ranked, terms)[:NEED_SEARCH_LIMIT])
     return {"need_query": query, "need_results": found}
 
 

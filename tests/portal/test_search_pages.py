@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from rest_framework.test import APIClient
 
 from portal.models import Need
 from portal.search import ranked_matches, search_queryset
@@ -64,3 +65,22 @@ def test_only_the_newest_title_hits_are_ranked_the_older_follow_by_date(  # type
     titles = [t for page in _pages("材料", 3) for t in page]
     assert titles[:2] == ["正极材料包覆", "注塑缩痕控制"]
     assert titles[2:] == [*[f"电机退磁问题{i}" for i in reversed(range(5))], "复合材料回收"]
+
+
+def test_the_api_pages_a_search_like_the_list(  # type: ignore[no-untyped-def]
+    needs, monkeypatch
+) -> None:
+    """/api/needs/?q= ranks the same bounded head as the list and still returns every match
+    once, page after page."""
+    monkeypatch.setattr("portal.search.HEAD_CANDIDATES", 2)
+    client = APIClient()
+    first = client.get("/api/needs/", {"q": "材料", "page_size": 3}).json()
+    assert first["count"] == 8
+    titles = [row["title"] for row in first["results"]]
+    for page in (2, 3):
+        body = client.get("/api/needs/", {"q": "材料", "page_size": 3, "page": page}).json()
+        titles += [row["title"] for row in body["results"]]
+    assert len(titles) == 8
+    assert len(set(titles)) == 8
+    assert set(titles[:2]) <= {"复合材料回收", "正极材料包覆", "注塑缩痕控制"}
+    assert "机床热误差补偿" not in titles
