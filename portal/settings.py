@@ -382,6 +382,9 @@ MATCHING_REMATCH_CHUNK_SIZE = env.int("MATCHING_REMATCH_CHUNK_SIZE", default=200
 # Seconds a rematch chunk may stay RUNNING before it is handed to another worker (> time limit).
 MATCHING_CHUNK_TIMEOUT = 1800
 MATCHING_CHUNK_MAX_ATTEMPTS = 5
+# Seconds the dashboards keep their figures (per user, filter and language) before counting
+# afresh; a pair's stage change refreshes them at once. 0: count on every request.
+STATS_CACHE_SECONDS = env.int("STATS_CACHE_SECONDS", default=120)
 # Seconds before a posting still marked stale is enqueued again.
 MATCHING_STALE_GRACE = 120
 # More pending index changes than this and a worker rebuilds its in-memory index.

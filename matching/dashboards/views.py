@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET
 
 from matching.dashboards import stats
+from matching.dashboards.cache import cached_figures
 from matching.dashboards.export import Table, stats_tables, tables_to_xlsx
 from matching.dashboards.filters import (
     DashboardFilterForm,
@@ -57,8 +58,20 @@ def _chart_data(figures: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _tables(figures: dict[str, Any], user: Any) -> list[Table]:
-    return stats_tables(figures) + programme_tables(user=user)
+def _figures(user: Any, filters: StatsFilter) -> tuple[dict[str, Any], list[Table], Any]:
+    """The figures and tables of this user's view and filter, and when they were counted
+    (kept for ``STATS_CACHE_SECONDS``: matching.dashboards.cache)."""
+
+    def compute() -> tuple[dict[str, Any], list[Table]]:
+        figures = stats.stats_for(user=user, filters=filters)
+        return figures, stats_tables(figures) + programme_tables(user=user)
+
+    # Per user: what a staff member's programme tables show depends on who they are.
+    scope = f"user:{user.pk}" if user is not None else "public"
+    (figures, tables), computed_at = cached_figures(
+        scope=scope, query=filters.query(), compute=compute
+    )
+    return figures, tables, computed_at
 
 
 def _filters(
@@ -115,8 +128,7 @@ def _page(
         return cleaned
     jurisdiction = scoping.jurisdiction_of(user)
     form, filters = _filters(request, jurisdiction)
-    figures = stats.stats_for(user=user, filters=filters)
-    tables = _tables(figures, user)
+    figures, tables, computed_at = _figures(user, filters)
     query = filters.query()
     return render(
         request,
@@ -135,6 +147,7 @@ def _page(
             "period_label": period_label(filters),
             "quick_periods": quick_periods(filters),
             "query": query,
+            "computed_at": computed_at,
             **extra,
         },
     )
@@ -157,7 +170,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def dashboard_export(request: HttpRequest, table: str) -> HttpResponse:
     user = _staff(request)
     _form, filters = _filters(request, scoping.jurisdiction_of(user))
-    tables = _tables(stats.stats_for(user=user, filters=filters), user)
+    tables = _figures(user, filters)[1]
     if table != "all":
         tables = [t for t in tables if t.key == table]
         if not tables:
