@@ -49,6 +49,19 @@ def new_material(db: None) -> TechField:
     return TechField.objects.get(code="0403")
 
 
+def need_form(**overrides: object) -> dict[str, object]:
+    """What the browser's need form posts (save as draft), with ``overrides``."""
+    data: dict[str, object] = {
+        "title": "汽车保险杠低温开裂",
+        "description": "零下三十度冲击开裂。",
+        "fields": [TechField.objects.get(code="0403").pk],
+        "region_code": "370100",
+        "action": "save",
+    }
+    data.update(overrides)
+    return data
+
+
 def need_data(**overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "title": "汽车保险杠低温冲击开裂",

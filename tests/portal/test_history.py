@@ -6,31 +6,19 @@ import pytest
 
 from accounts.models import Membership, Organization, User
 from accounts.services import membership_set_role, organization_verify
-from portal.models import Need, PostingStatus, TechField
+from portal.models import Need, PostingStatus
 from tests.accounts.factories import OrganizationFactory, member
-from tests.portal.conftest import client_for
+from tests.portal.conftest import client_for, need_form
 from tests.portal.factories import NeedFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def _form(**overrides: object) -> dict[str, object]:
-    data: dict[str, object] = {
-        "title": "汽车保险杠低温开裂",
-        "description": "零下三十度冲击开裂。",
-        "fields": [TechField.objects.get(code="0403").pk],
-        "region_code": "370100",
-        "action": "save",
-    }
-    data.update(overrides)
-    return data
-
-
 def _edited_need(alice: User) -> Need:
     client = client_for(alice)
-    client.post("/needs/new/", _form())
+    client.post("/needs/new/", need_form())
     need = Need.objects.get()
-    response = client.post(f"/needs/{need.pk}/edit/", _form(title="改后的名称"))
+    response = client.post(f"/needs/{need.pk}/edit/", need_form(title="改后的名称"))
     assert response.status_code == 302
     return need
 

@@ -3,23 +3,11 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from portal.models import Need, PostingStatus, TechField
-from tests.portal.conftest import client_for
+from portal.models import Need, PostingStatus
+from tests.portal.conftest import client_for, need_form
 from tests.portal.factories import NeedFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def _form(**overrides: object) -> dict[str, object]:
-    data: dict[str, object] = {
-        "title": "汽车保险杠低温开裂",
-        "description": "零下三十度冲击开裂。",
-        "fields": [TechField.objects.get(code="0403").pk],
-        "region_code": "370100",
-        "action": "save",
-    }
-    data.update(overrides)
-    return data
 
 
 @pytest.mark.parametrize(
@@ -35,7 +23,7 @@ def _form(**overrides: object) -> dict[str, object]:
 def test_the_need_form_shows_chinese_errors_and_saves_nothing(
     alice_client, overrides, message
 ) -> None:
-    response = alice_client.post("/needs/new/", _form(**overrides))
+    response = alice_client.post("/needs/new/", need_form(**overrides))
 
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -43,10 +31,10 @@ def test_the_need_form_shows_chinese_errors_and_saves_nothing(
 
 
 def test_saving_a_draft_then_editing_it_keeps_it_a_draft(alice_client) -> None:
-    alice_client.post("/needs/new/", _form())
+    alice_client.post("/needs/new/", need_form())
     need = Need.objects.get()
 
-    response = alice_client.post(f"/needs/{need.pk}/edit/", _form(title="改后的名称"))
+    response = alice_client.post(f"/needs/{need.pk}/edit/", need_form(title="改后的名称"))
 
     assert response.status_code == 302
     need.refresh_from_db()
