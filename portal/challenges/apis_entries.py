@@ -31,6 +31,7 @@ from portal.challenges.apis import (
     _viewer,
 )
 from portal.challenges.models import Entry, Programme
+from portal.challenges.services import require_manager
 
 CHALLENGE = OpenApiParameter("challenge", int, description="按榜题编号筛选")
 
@@ -135,6 +136,7 @@ class EntrySignApi(_EntryActionApi):
     """The awarded bid's contract is signed (staff): its pair moves to 已签约."""
 
     def act(self, request: Request, entry: Entry) -> None:
+        require_manager(_actor(request), entry.programme)  # 403 before any field error
         data = _valid(se.SignInputSerializer, request)
         awards.award_sign(user=_actor(request), entry_id=entry.pk, **data)
 
@@ -144,6 +146,7 @@ class EntryFollowUpApi(_EntryActionApi):
     """Flag a winner for follow-up service on a date (staff)."""
 
     def act(self, request: Request, entry: Entry) -> None:
+        require_manager(_actor(request), entry.programme)  # 403 before any field error
         due = _valid(se.FollowUpInputSerializer, request)["due"]
         awards.follow_up_flag(user=_actor(request), entry_id=entry.pk, due=due)
 
