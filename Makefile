@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run reset test lint security bench messages integration clean fuzz
+.PHONY: install run reset test lint security bench messages integration clean fuzz backup restore
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -70,6 +70,16 @@ bench: $(STAMP)
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=static
 	$(PY) manage.py compilemessages --ignore=.venv
+
+# Back up the database (pg_dump -Fc, or SQLite's online backup) and MEDIA_ROOT into
+# var/backups/duijie-<time>/ with a manifest (rows and checksum per table, SHA-256 per file);
+# `make restore BACKUP=var/backups/duijie-<time>` fills an empty database and checks it.
+backup: $(STAMP)
+	$(PY) manage.py backup $(BACKUP_ARGS)
+
+restore: $(STAMP)
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=var/backups/duijie-<time>"; exit 2; }
+	$(PY) manage.py restore "$(BACKUP)" $(BACKUP_ARGS)
 
 clean:
 	rm -rf $(VENV) var db.sqlite3
