@@ -11,15 +11,20 @@ points this process and a worker process at it, and stops it.
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from django.db.models import Count
+from django.http import HttpResponse
 from django.test import Client, override_settings
 
 from accounts.models import Membership
@@ -27,6 +32,7 @@ from matching.lists import services
 from matching.models import DocumentTerms, Match, Recommendation
 from portal.models import Need, PostingStatus, TechField
 from portal.reference.sync import reference_data_sync
+from portal.services.needs import need_create
 from tests.accounts.factories import OrganizationFactory, member
 from tests.integration.conftest import start_worker, wait_for
 from tests.matching.factories import (
@@ -43,6 +49,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 # What a user may wait for a page while the broker is down (each failed publish takes ~0.6 s).
 ANSWER_WITHIN_SECONDS = 5.0
+# A frozen broker costs each publish its socket time-outs (2 s, one retry): 4.7 s measured.
+FROZEN_ANSWER_WITHIN_SECONDS = 10.0
 
 
 class PrivateRedis:
@@ -104,6 +112,16 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
         redis.stop()
 
 
+def _send_tasks_to(url: str) -> None:
+    """From now on this process publishes to ``url``. Celery keeps pooled connections to the
+    broker it used before (app.close() does not drop the producer pool), so drop them."""
+    from portal.celery import app
+
+    app.conf.broker_url = url
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def broker(private_redis: PrivateRedis) -> Iterator[PrivateRedis]:
     """This process sends its tasks to the private Redis (no eager Celery)."""
@@ -111,13 +129,12 @@ def broker(private_redis: PrivateRedis) -> Iterator[PrivateRedis]:
 
     previous = app.conf.task_always_eager, app.conf.broker_url
     app.conf.task_always_eager = False
-    app.conf.broker_url = private_redis.url
-    app.close()  # drop any pooled connection to another broker
+    _send_tasks_to(private_redis.url)
     try:
         yield private_redis
     finally:
-        app.conf.task_always_eager, app.conf.broker_url = previous
-        app.close()
+        app.conf.task_always_eager = previous[0]
+        _send_tasks_to(previous[1])
 
 
 def _timed(call: object) -> tuple[object, float]:
@@ -211,3 +228,52 @@ def test_a_need_posted_while_redis_is_down_is_matched_once_redis_is_back(
     runs = re.findall(r"document_match_task\[[^\]]+\] succeeded", worker.log())
     assert len(runs) == 1, worker.log()[-3000:]
     print(f"post {seconds_to_post:.2f} s, publish {seconds_to_publish:.2f} s with Redis down")
+
+
+def test_a_frozen_redis_does_not_hold_the_request(broker: PrivateRedis) -> None:
+    """A broker that accepts connections but never answers (SIGSTOP: a hung or unreachable
+    server) held a publish, and so the request, forever; the publish now times out."""
+    reference_data_sync()
+    enterprise_org = OrganizationFactory(name="济南光伏材料有限公司", region_code="370100")
+    bureau = OrganizationFactory(name="济南市科学技术局", org_type="bureau", region_code="370100")
+    author = member("ent", enterprise_org, Membership.Role.ENTERPRISE)
+    need = need_create(
+        by=author,
+        data={
+            "title": SOLAR_NEED["title"],
+            "description": SOLAR_NEED["description"],
+            "fields": [TechField.objects.get(code="0403")],
+            "region_code": "370100",
+        },
+        submit=True,
+    )
+    staff = Client()
+    staff.force_login(member("olga", bureau, Membership.Role.STAFF))
+    assert staff.get(f"/needs/{need.pk}/").status_code == 200  # warm up
+    assert broker.proc is not None
+    answered: dict[str, HttpResponse] = {}
+
+    def approve() -> None:
+        try:
+            answered["response"] = staff.post(f"/needs/{need.pk}/approve/")
+        finally:
+            connections.close_all()
+
+    # In a thread, so that a request the broker holds fails the test instead of hanging it.
+    request = threading.Thread(target=approve)
+    os.kill(broker.proc.pid, signal.SIGSTOP)
+    started = time.monotonic()
+    try:
+        request.start()
+        request.join(timeout=FROZEN_ANSWER_WITHIN_SECONDS)
+        seconds = time.monotonic() - started
+    finally:
+        os.kill(broker.proc.pid, signal.SIGCONT)
+        request.join(timeout=60)
+
+    print(f"publish {seconds:.2f} s with Redis frozen")
+    assert seconds < FROZEN_ANSWER_WITHIN_SECONDS, "the request waited on the frozen broker"
+    assert answered["response"].status_code == 302
+    need.refresh_from_db()
+    assert need.status == PostingStatus.PUBLISHED
+    assert DocumentTerms.objects.get(kind="need", object_id=need.pk).stale
