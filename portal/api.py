@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from portal.uploads import too_large_detail
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +59,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, RequestDataTooBig):
+        # a body over DATA_UPLOAD_MAX_MEMORY_SIZE, or a file over ATTACHMENT_MAX_BYTES
+        return Response({"detail": too_large_detail()}, status=413)
+    elif isinstance(exc, SuspiciousOperation):
+        exc = exceptions.ParseError()  # too many fields or files: Django's limits
     response = drf_exception_handler(exc, context)
     if response is None:
         logger.exception("Unhandled API error", exc_info=exc)

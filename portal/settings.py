@@ -47,6 +47,7 @@ if not DEBUG and not ALLOWED_HOSTS:
 if DEBUG and not ALLOWED_HOSTS:
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 
 SITE_NAME = env.str("SITE_NAME", default="产学研对接平台")
 ICP_NUMBER = env.str("ICP_NUMBER", default="")
@@ -82,6 +83,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # a body larger than any form takes: 413 before it is read
+    "portal.uploads.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -308,6 +311,18 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+# A service visit takes up to 10 files, no other form more; a larger body is refused from its
+# Content-Length before it is read, and a file stops being read at ATTACHMENT_MAX_BYTES
+# (portal/uploads.py).
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+REQUEST_MAX_BYTES = (  # 225 MB
+    DATA_UPLOAD_MAX_MEMORY_SIZE + ATTACHMENT_MAX_BYTES * DATA_UPLOAD_MAX_NUMBER_FILES
+)
+FILE_UPLOAD_HANDLERS = [
+    "portal.uploads.FileSizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- E-mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str(

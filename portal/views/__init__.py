@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -10,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import Organization
 from portal.health import health_report
+from portal.uploads import too_large_detail
 
 logger = logging.getLogger(__name__)
 
@@ -49,19 +51,24 @@ def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/privacy.html")
 
 
-def _error(request: HttpRequest, status: int, template: str) -> HttpResponse:
+def _error(
+    request: HttpRequest, status: int, template: str, detail: str | None = None
+) -> HttpResponse:
     if request.path.startswith("/api/"):
         messages = {
             400: _("请求无效。"),
             403: _("没有权限。"),
             404: _("未找到。"),
+            413: _("请求内容过大。"),
             500: _("服务器内部错误，请稍后再试。"),
         }
         return JsonResponse(
-            {"detail": messages[status]}, status=status, json_dumps_params={"ensure_ascii": False}
+            {"detail": detail or messages[status]},
+            status=status,
+            json_dumps_params={"ensure_ascii": False},
         )
     try:
-        return render(request, template, status=status)
+        return render(request, template, {"detail": detail}, status=status)
     except Exception:
         # The site layout reads the database (menus, unread count); when that is what failed,
         # answer with a bare page rather than Django's own English one.
@@ -73,7 +80,20 @@ def _error(request: HttpRequest, status: int, template: str) -> HttpResponse:
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if isinstance(exception, RequestDataTooBig):
+        return payload_too_large(request)
     return _error(request, 400, "400.html")
+
+
+def payload_too_large(request: HttpRequest) -> HttpResponse:
+    """413 for a body over REQUEST_MAX_BYTES or DATA_UPLOAD_MAX_MEMORY_SIZE, or a file over
+    ATTACHMENT_MAX_BYTES (portal/uploads.py), with the limits the user can act on."""
+    return _error(request, 413, "413.html", too_large_detail())
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: Django's own page is in English and speaks of cookies and referers."""
+    return _error(request, 403, "403_csrf.html", _("页面已过期或来源无法验证，请刷新页面后重试。"))
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
