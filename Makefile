@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run reset test lint security bench messages integration clean fuzz backup restore
+.PHONY: install run reset test lint security bench messages integration clean fuzz load backup restore
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -66,6 +66,12 @@ bench: $(STAMP)
 	$(PY) bench/schedule.py
 	$(PY) bench/dispatch.py
 	@if [ -n "$$DATABASE_URL" ]; then $(PY) bench/search.py; else echo "bench/search.py skipped: it needs DATABASE_URL (PostgreSQL)"; fi
+
+# The load test (issue 16, bench/load.py): 20 locust users against gunicorn + PostgreSQL + Redis
+# + a Celery worker over 100,000 needs and results and 10,000 experts (LOAD_REUSE=1 keeps the
+# loaded database); writes bench/results.md. Needs PostgreSQL and Redis on 127.0.0.1.
+load: $(STAMP)
+	$(PY) bench/load.py
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=static

@@ -70,6 +70,16 @@ def _setup(url: str) -> None:
     call_command("migrate", verbosity=0)
 
 
+def corpus_posting(doc: dict[str, str], n: int) -> tuple[str, str, str]:
+    """A benchmark text as a posting: (title, body, keywords). The first sentence is the
+    title, the rest the body, the discipline the keywords (bench/load/data.py tiles the
+    registers of the load test with it too)."""
+    title, _, body = doc["text"].partition("。")
+    title = title[:100] or f"需求{n}"
+    body = body[:2000] or title
+    return title, body, doc.get("discipline", "")
+
+
 def _load(corpus: list[dict[str, str]]) -> float:
     from django.utils import timezone
 
@@ -85,11 +95,7 @@ def _load(corpus: list[dict[str, str]]) -> float:
     for i in range(N_DOCS):
         n = i % len(corpus)
         if n not in made:  # the corpus is tiled: cut each text once
-            doc = corpus[n]
-            title, _, body = doc["text"].partition("。")
-            title = title[:100] or f"需求{n}"
-            body = body[:2000] or title
-            keywords = doc.get("discipline", "")
+            title, body, keywords = corpus_posting(corpus[n], n)
             tokens = search_tokens_for(title=title, keywords=keywords, body=[body])
             made[n] = (title, body, keywords, tokens)
         title, body, keywords, tokens = made[n]
