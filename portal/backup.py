@@ -39,6 +39,9 @@ PG_DUMP = "database.dump"
 SQLITE_COPY = "database.sqlite3"
 MEDIA_TAR = "media.tar.gz"
 FORMAT = 1
+PG_SESSION = (
+    "-c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=postgres -c extra_float_digits=1"
+)
 
 
 class BackupError(Exception):
@@ -71,7 +74,8 @@ class Database:
 
     def connect_pg(self, **kwargs: Any) -> psycopg.Connection[Any]:
         try:
-            return psycopg.connect(**self._pg_params(), **kwargs)
+            # Fixed text forms, so a table's checksum does not depend on server settings.
+            return psycopg.connect(**self._pg_params(), options=PG_SESSION, **kwargs)
         except psycopg.OperationalError as exc:
             raise BackupError(f"无法连接数据库 {self.name}：{exc}") from exc
 
