@@ -548,6 +548,9 @@ def main() -> dict[str, Any]:
     report: dict[str, Any] = {"database": urlsplit(url).path.lstrip("/"), "tag": sizes_tag()}
     if os.environ.get("LOAD_REUSE") and loaded(url):
         setup_django(url)
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)  # a new index, say, since the load
         report["reused"] = True
         report["ids"] = {k: len(v) for k, v in write_ids().items()}
         print(json.dumps(report, ensure_ascii=False), flush=True)

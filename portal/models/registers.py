@@ -214,7 +214,12 @@ class Need(Posting):
         verbose_name = _("技术需求")
         verbose_name_plural = _("技术需求")
         ordering = ["-published_at", "-created_at"]
-        indexes = [models.Index(fields=["status", "region_code"], name="need_status_region")]
+        indexes = [
+            models.Index(fields=["status", "region_code"], name="need_status_region"),
+            # the register's order (Meta.ordering): a list's first page reads 20 index entries
+            # instead of sorting every visible posting (0.4 s at 100,000 needs, issue 16)
+            models.Index(fields=["-published_at", "-created_at"], name="need_published"),
+        ]
 
 
 class Result(Posting):
@@ -261,7 +266,12 @@ class Result(Posting):
         verbose_name = _("科技成果")
         verbose_name_plural = _("科技成果")
         ordering = ["-published_at", "-created_at"]
-        indexes = [models.Index(fields=["status", "region_code"], name="result_status_region")]
+        indexes = [
+            models.Index(fields=["status", "region_code"], name="result_status_region"),
+            # the register's order (Meta.ordering): a list's first page reads 20 index entries
+            # instead of sorting every visible posting (0.4 s at 100,000 needs, issue 16)
+            models.Index(fields=["-published_at", "-created_at"], name="result_published"),
+        ]
 
 
 class Expert(Posting):
@@ -304,7 +314,12 @@ class Expert(Posting):
         verbose_name = _("科技专家")
         verbose_name_plural = _("科技专家")
         ordering = ["-published_at", "-created_at"]
-        indexes = [models.Index(fields=["status", "region_code"], name="expert_status_region")]
+        indexes = [
+            models.Index(fields=["status", "region_code"], name="expert_status_region"),
+            # the register's order (Meta.ordering): a list's first page reads 20 index entries
+            # instead of sorting every visible posting (0.4 s at 100,000 needs, issue 16)
+            models.Index(fields=["-published_at", "-created_at"], name="expert_published"),
+        ]
 
     def __str__(self) -> str:
         return self.name
