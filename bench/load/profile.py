@@ -3,7 +3,8 @@ in-process (Django's test client, the load test's users), with the wall time, th
 queries, the slowest queries, and EXPLAIN ANALYZE of the slowest one.
 
 ``.venv/bin/python bench/load/profile.py [URL ...]`` (default: one URL of each route group;
-``LOAD_DB`` as for bench/load/data.py). A look, not a benchmark: prints, writes nothing.
+``LOAD_DB`` as for bench/load/data.py; ``PROFILE_COLD=1`` empties the cache before each
+request). A look, not a benchmark: prints, writes nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data import IDS_FILE, database_url, setup_django
 
 REPEAT = int(os.environ.get("PROFILE_REPEAT", "3"))
+# 1: empty the cache before each request (the dashboard's figures are cached per filter)
+COLD = os.environ.get("PROFILE_COLD") == "1"
 
 
 def _urls() -> list[tuple[str, str]]:
@@ -39,6 +42,7 @@ def _urls() -> list[tuple[str, str]]:
 
 def main() -> None:
     setup_django(database_url())
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -52,6 +56,8 @@ def main() -> None:
             client.force_login(User.objects.get(username=username))
         client.get(url)  # warm
         for _ in range(REPEAT):
+            if COLD:
+                cache.clear()
             with CaptureQueriesContext(connection) as queries:
                 t0 = time.perf_counter()
                 status = client.get(url).status_code
