@@ -241,10 +241,40 @@ def search_queryset(qs: QuerySet[Any], query: str) -> tuple[QuerySet[Any], list[
     return qs.annotate(search_rank=rank).order_by("-search_rank", "-pk"), terms
 
 
+# The planner's estimate is trusted to mean "more than the cap" only this far above it. Its
+# estimate of a search term's matches comes from the GIN statistics: within a factor of 1.3
+# for common terms over 100,000 postings (92,683 estimated for 技术, 73 % of the rows
+# actually), far closer than ten times.
+ESTIMATE_MARGIN = 10
+
+
+def estimated_rows(qs: QuerySet[Any]) -> int:
+    """The planner's estimate of how many rows ``qs`` returns (PostgreSQL: EXPLAIN, which
+    reads no row; elsewhere -1, "unknown")."""
+    if not _uses_postgres(qs):
+        return -1
+    sql, params = qs.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        import json
+
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
 def capped_count(qs: QuerySet[Any], cap: int) -> int:
     """How many rows ``qs`` has, counting no further than ``cap + 1`` (so a caller can say
     "more than ``cap``"): ``COUNT(*)`` over an unordered ``LIMIT``, which stops reading
-    matches at the limit instead of ranking them all first."""
+    matches at the limit instead of ranking them all first.
+
+    When PostgreSQL's planner expects :data:`ESTIMATE_MARGIN` times more rows than the cap,
+    nothing is counted: a term in most postings (技术) would have the planner read the table
+    row by row, rebuilding each row's vector, to count to the cap (about 250 ms over 100,000
+    postings), while the answer, "more than the cap", is known."""
+    if estimated_rows(qs) >= ESTIMATE_MARGIN * cap:
+        return cap + 1
     return int(qs.order_by()[: cap + 1].count())
 
 

@@ -5,7 +5,9 @@ cap still work."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.portal.factories import NeedFactory
@@ -34,3 +36,18 @@ def test_a_search_within_the_cap_shows_the_exact_count(monkeypatch) -> None:  # 
     html = Client().get(reverse(NEEDS), {"q": "保险杠"}).content.decode()
     assert "共 30 条" in html
     assert "超过" not in html
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner's estimate")
+def test_far_more_matches_than_the_cap_are_not_counted(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A term the planner expects in ten times more postings than the cap is shown as "超过"
+    without a COUNT (which would read the table row by row for a term in most postings)."""
+    monkeypatch.setattr("portal.views.postings.COUNT_CAP", 3)
+    for _ in range(40):
+        NeedFactory()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE portal_need")
+    with CaptureQueriesContext(connection) as queries:
+        html = Client().get(reverse(NEEDS), {"q": "保险杠"}).content.decode()
+    assert "超过 3 条" in html
+    assert not [q for q in queries if q["sql"].startswith("SELECT COUNT(")]
