@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import drf_spectacular.authentication
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -22,6 +23,14 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from portal.uploads import too_large_detail
 
 logger = logging.getLogger(__name__)
+
+
+class SessionScheme(drf_spectacular.authentication.SessionScheme):
+    """The schema's cookie authentication for portal.api_auth.SessionAuthentication (which
+    cannot declare it itself: it is imported while DRF loads its settings)."""
+
+    target_class = "portal.api_auth.SessionAuthentication"
+    priority = 0
 
 
 # No page holds more rows than this, whatever ?page_size= asks for (larger values are cut down
