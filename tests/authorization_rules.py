@@ -200,13 +200,10 @@ ADMIN_SAMPLE: dict[str, dict[str, str]] = {
     "admin:matching_match_changelist": {},
 }
 
-# Still open (recorded as they are, to be fixed route by route): these API writes check
-# the input before the caller's right to act, so a persona with no right gets 400 (or 415)
-# to an empty body where it should get 403/404. The database stays unchanged (asserted).
-#   api:event-postings DELETE, api:event-postings-order, api:event-postings-import,
-#   api:event-meeting-requests-accept-proposals, api:challenge-item-select,
-#   api:dispatch-exclusions, api:dispatch-assignment-pin, api:dispatch-visit-rate,
-#   api:dispatch-visit-propose, api:dispatch-visit-attach (415)
+# Staff-only and party-only API writes check the caller's right before the input (fixed
+# with this matrix: they used to answer an outsider's empty body with 400 field errors).
+# A 400/409/415 below is an entitled persona's answer to an empty or wrong body; the
+# other 400s are writes any signed-in user may make (create, register, enter, volunteer).
 #
 #   route: {method: "anon ent_a ent_b researcher expert staff staff_x admin"}
 AUTHZ_RULES: dict[str, dict[str, str]] = {
@@ -217,7 +214,7 @@ AUTHZ_RULES: dict[str, dict[str, str]] = {
     "matching:rematch-start": {"post": "302 403 403 403 403 302 302 302"},
     "matching:rematch-progress": {"get": "302 403 403 403 403 200 200 200"},
     "matching:learning": {"get": "302 403 403 403 403 200 200 200"},
-    "matching:recommendations": {"get": "302 404 404 404 404 404 404 404"},
+    "matching:recommendations": {"get": "302 200 404 404 404 200 404 200"},
     "matching:review-queue": {"get": "302 403 403 403 403 200 200 200"},
     "matching:review-bulk": {"post": "302 403 403 403 403 302 302 302"},
     "matching:match-manual": {
@@ -449,7 +446,7 @@ AUTHZ_RULES: dict[str, dict[str, str]] = {
     "api:expert-recommendations": {"get": "403 404 404 200 200 200 404 200"},
     "api:match-list": {
         "get": "403 200 200 200 200 200 200 200",
-        "post": "403 400 400 400 400 400 400 400",
+        "post": "403 403 403 403 403 400 400 400",
     },
     "api:match-detail": {"get": "403 404 404 404 404 200 404 200"},
     "api:match-approve": {"post": "403 404 404 404 404 200 404 200"},
@@ -466,7 +463,7 @@ AUTHZ_RULES: dict[str, dict[str, str]] = {
     "api:stats": {"get": "200 200 200 200 200 200 200 200"},
     "api:alliance-list": {
         "get": "200 200 200 200 200 200 200 200",
-        "post": "403 400 400 400 400 400 400 400",
+        "post": "403 403 403 403 403 400 400 400",
     },
     "api:alliance-detail": {
         "get": "200 200 200 200 200 200 200 200",
@@ -478,7 +475,7 @@ AUTHZ_RULES: dict[str, dict[str, str]] = {
     },
     "api:event-list": {
         "get": "200 200 200 200 200 200 200 200",
-        "post": "403 400 400 400 400 400 400 400",
+        "post": "403 403 403 403 403 400 400 400",
     },
     "api:event-detail": {
         "get": "200 200 200 200 200 200 200 200",
@@ -489,7 +486,7 @@ AUTHZ_RULES: dict[str, dict[str, str]] = {
     "api:event-stats": {"get": "200 200 200 200 200 200 200 200"},
     "api:event-venues": {
         "get": "200 200 200 200 200 200 200 200",
-        "post": "403 400 400 400 400 400 400 400",
+        "post": "403 403 403 403 403 400 403 400",
     },
     "api:event-venue-detail": {
         "patch": "403 403 403 403 403 200 403 200",
@@ -498,10 +495,10 @@ AUTHZ_RULES: dict[str, dict[str, str]] = {
     "api:event-postings": {
         "get": "200 200 200 200 200 200 200 200",
         "post": "403 403 403 403 403 201 403 201",
-        "delete": "403 400 400 400 400 400 400 400",
+        "delete": "403 403 403 403 403 400 403 400",
     },
-    "api:event-postings-order": {"post": "403 400 400 400 400 400 400 400"},
-    "api:event-postings-import": {"post": "403 400 400 400 400 400 400 400"},
+    "api:event-postings-order": {"post": "403 403 403 403 403 400 403 400"},
+    "api:event-postings-import": {"post": "403 403 403 403 403 400 403 400"},
     "api:event-registrations": {
         "get": "403 200 200 200 200 200 200 200",
         "post": "403 400 400 400 400 400 400 400",
@@ -515,7 +512,7 @@ AUTHZ_RULES: dict[str, dict[str, str]] = {
         "post": "403 400 400 400 400 400 400 400",
     },
     "api:event-meeting-requests-propose": {"post": "403 403 403 403 403 400 403 400"},
-    "api:event-meeting-requests-accept-proposals": {"post": "403 400 400 400 400 400 400 400"},
+    "api:event-meeting-requests-accept-proposals": {"post": "403 403 403 403 403 400 403 400"},
     "api:event-request-accept": {"post": "403 403 404 404 404 403 404 403"},
     "api:event-request-decline": {"post": "403 403 404 404 404 403 404 403"},
     "api:event-request-cancel": {"post": "403 400 404 404 404 200 404 200"},
@@ -527,7 +524,7 @@ AUTHZ_RULES: dict[str, dict[str, str]] = {
     "api:event-meeting-outcome": {"post": "403 404 404 404 404 400 404 400"},
     "api:challenge-list": {
         "get": "200 200 200 200 200 200 200 200",
-        "post": "403 400 400 400 400 400 400 400",
+        "post": "403 403 403 403 403 400 400 400",
     },
     "api:challenge-conflicts": {"post": "403 400 400 400 400 400 400 400"},
     "api:challenge-detail": {"get": "200 200 200 200 200 200 200 200"},
@@ -540,7 +537,7 @@ AUTHZ_RULES: dict[str, dict[str, str]] = {
         "post": "403 403 403 403 403 400 403 400",
     },
     "api:challenge-item-invite": {"post": "403 403 403 403 403 200 403 200"},
-    "api:challenge-item-select": {"post": "403 400 400 400 400 400 400 400"},
+    "api:challenge-item-select": {"post": "403 403 403 403 403 400 403 400"},
     "api:challenge-entries": {
         "get": "200 200 200 200 200 200 200 200",
         "post": "403 400 400 400 400 400 400 400",
@@ -571,7 +568,7 @@ AUTHZ_RULES: dict[str, dict[str, str]] = {
     "api:challenge-milestone-complete": {"post": "403 400 404 400 400 400 404 400"},
     "api:dispatch-list": {
         "get": "200 200 200 200 200 200 200 200",
-        "post": "403 400 400 400 400 400 400 400",
+        "post": "403 403 403 403 403 400 400 400",
     },
     "api:dispatch-detail": {"get": "200 200 200 200 200 200 200 200"},
     "api:dispatch-open": {"post": "403 403 403 403 403 409 403 409"},
@@ -579,21 +576,21 @@ AUTHZ_RULES: dict[str, dict[str, str]] = {
         "get": "403 200 200 200 200 200 200 200",
         "post": "403 403 403 403 403 400 403 400",
     },
-    "api:dispatch-exclusions": {"post": "403 400 400 400 400 400 400 400"},
+    "api:dispatch-exclusions": {"post": "403 400 403 403 403 403 403 403"},
     "api:dispatch-volunteers": {
         "get": "403 200 200 200 200 200 200 200",
         "post": "403 400 400 400 400 400 400 400",
     },
     "api:dispatch-solve": {"post": "403 403 403 403 403 409 403 409"},
     "api:dispatch-assignments": {"get": "403 200 200 200 200 200 200 200"},
-    "api:dispatch-assignment-pin": {"post": "403 400 400 400 400 400 400 400"},
+    "api:dispatch-assignment-pin": {"post": "403 403 403 403 403 400 403 400"},
     "api:dispatch-publish": {"post": "403 403 403 403 403 409 403 409"},
     "api:dispatch-visits": {
         "get": "403 200 404 404 200 200 404 200",
         "post": "403 400 404 404 400 400 404 400",
     },
-    "api:dispatch-visit-attach": {"post": "403 415 415 415 415 415 415 415"},
-    "api:dispatch-visit-rate": {"post": "403 400 400 400 400 400 400 400"},
-    "api:dispatch-visit-propose": {"post": "403 400 400 400 400 400 400 400"},
+    "api:dispatch-visit-attach": {"post": "403 415 404 404 415 415 404 415"},
+    "api:dispatch-visit-rate": {"post": "403 400 404 404 400 400 404 400"},
+    "api:dispatch-visit-propose": {"post": "403 400 404 404 400 400 404 400"},
     "api:dispatch-ledger": {"get": "403 403 403 403 403 200 403 200"},
 }

@@ -200,6 +200,7 @@ class MatchListCreateApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: MatchOutputSerializer})
     def post(self, request: Request) -> Response:
+        workflow.require_broker(request.user)  # type: ignore[arg-type]
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         match = workflow.match_create_manual(

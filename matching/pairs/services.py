@@ -402,6 +402,13 @@ def match_bulk_decide(
 
 
 @transaction.atomic
+def require_broker(user: User | None) -> None:
+    """Only staff with a jurisdiction add pairs by hand (each pair is then checked against
+    it): 403 before the input is read."""
+    if scoping.jurisdiction_of(user) is None:
+        raise PermissionDenied(_("只有辖区内的科技局工作人员可以添加对接。"))
+
+
 def match_create_manual(
     *,
     user: User,

@@ -155,6 +155,8 @@ class AllianceListApi(APIView):
         responses={201: AllianceDetailSerializer, **_ERRORS},
     )
     def post(self, request: Request) -> Response:
+        if not selectors.can_create_alliance(request.user):  # type: ignore[arg-type]
+            raise exceptions.PermissionDenied(_("只有科技局工作人员可以创建联盟。"))
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         alliance = services.alliance_create(by=request.user, **data.validated_data)  # type: ignore[arg-type]

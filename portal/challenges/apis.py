@@ -114,6 +114,7 @@ class ProgrammeListApi(PublicChallengeApi):
 
     @extend_schema(request=s.ProgrammeInputSerializer, responses={201: s.ProgrammeDetailSerializer})
     def post(self, request: Request) -> Response:
+        services.require_creator(_actor(request))  # 403 before any field error
         data = dict(_valid(s.ProgrammeInputSerializer, request))
         kind, groups, stages = data.pop("kind"), data.pop("groups"), data.pop("stages", [])
         with _named(PROGRAMME_FIELDS):
@@ -220,6 +221,7 @@ class ChallengeSelectApi(ChallengeApi):
     def post(self, request: Request, pk: int, cid: int) -> Response:
         programme = _programme(request, pk)
         challenge = _challenge(programme, cid)
+        services.require_manager(_actor(request), programme)  # 403 before any field error
         data = _valid(s.SelectInputSerializer, request)
         reviews.winner_select(
             user=_actor(request),

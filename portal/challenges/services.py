@@ -59,6 +59,12 @@ def can_manage(user: Any, programme: Programme) -> bool:
     return scoping.code_in_jurisdiction(user, programme.region_code)
 
 
+def require_creator(user: Any) -> None:
+    """Bureau staff (of any jurisdiction) create programmes."""
+    if user.jurisdiction is None:
+        raise PermissionDenied(_("只有科技局工作人员可以发布榜单或大赛。"))
+
+
 def require_manager(user: Any, programme: Programme) -> None:
     if not can_manage(user, programme):
         raise PermissionDenied(_("只有发布地区的科技局工作人员可以管理该榜单或大赛。"))
@@ -124,8 +130,7 @@ def programme_create(
 ) -> Programme:
     """A draft challenge list (one review stage) or competition (its groups and stages,
     each with its cut and criteria whose weights add up to 100)."""
-    if user.jurisdiction is None:
-        raise PermissionDenied(_("只有科技局工作人员可以发布榜单或大赛。"))
+    require_creator(user)
     if kind not in Programme.Kind.values:
         raise ValidationError({"kind": [_("请选择揭榜挂帅榜单或创新创业大赛。")]})
     programme = Programme(

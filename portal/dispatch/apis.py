@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.db.models import Count, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -123,6 +124,7 @@ class RoundListApi(PublicDispatchApi):
 
     @extend_schema(request=s.RoundInputSerializer, responses={201: s.RoundOutputSerializer})
     def post(self, request: Request) -> Response:
+        services.require_creator(_actor(request))  # 403 before any field error
         data = dict(valid_input(s.RoundInputSerializer, request))
         field_ids = data.pop("field_ids", [])
         round_ = services.round_create(user=_actor(request), data=data, field_ids=field_ids)
@@ -208,6 +210,7 @@ class ExclusionsApi(DispatchApi):
     def post(self, request: Request, pk: int, eid: int) -> Response:
         round_ = _round(request, pk)
         row = get_object_or_404(round_.enterprises.all(), pk=eid)
+        services.require_own_enterprise(_actor(request), row)
         data = valid_input(s.ExclusionsInputSerializer, request)
         with errors_renamed({"excluded": "organization_ids"}):
             services.exclusions_set(
@@ -269,6 +272,7 @@ class AssignmentPinApi(DispatchApi):
 
     def post(self, request: Request, pk: int) -> Response:
         round_ = _round(request, pk)
+        services.require_manager(_actor(request), round_)
         data = valid_input(s.DispatchPinInputSerializer, request)
         row = services.assignment_pin(
             user=_actor(request),
@@ -306,8 +310,15 @@ class VisitListApi(DispatchApi):
         return Response(s.VisitOutputSerializer(visit).data, CREATED)
 
 
-def _visit(vid: int) -> Visit:
-    return get_object_or_404(Visit.objects.select_related("assignment__round"), pk=vid)
+def _visit(request: Request, vid: int) -> Visit:
+    """The visit if the user may see it (its expert, the served enterprise, the round's
+    staff), else 404: checked before the input, so outsiders learn nothing from field errors."""
+    visit = get_object_or_404(
+        Visit.objects.select_related("assignment__round", "assignment__enterprise"), pk=vid
+    )
+    if not sel.can_see_visit(_viewer(request), visit):
+        raise Http404
+    return visit
 
 
 @extend_schema(request=s.VisitAttachInputSerializer, responses={201: s.VisitOutputSerializer})
@@ -318,7 +329,7 @@ class VisitAttachApi(DispatchApi):
     parser_classes = [MultiPartParser, FormParser]
 
     def post(self, request: Request, vid: int) -> Response:
-        visit = _visit(vid)
+        visit = _visit(request, vid)
         data = valid_input(s.VisitAttachInputSerializer, request)
         services.visit_attach(user=_actor(request), visit_id=visit.pk, uploads=data["attachments"])
         return Response(s.VisitOutputSerializer(visit).data, CREATED)
@@ -329,7 +340,7 @@ class VisitRateApi(DispatchApi):
     """The served enterprise confirms and rates a visit (1–5)."""
 
     def post(self, request: Request, vid: int) -> Response:
-        visit = _visit(vid)
+        visit = _visit(request, vid)
         data = valid_input(s.RateInputSerializer, request)
         visit = services.visit_rate(
             user=_actor(request),
@@ -346,7 +357,7 @@ class VisitProposeApi(DispatchApi):
     becomes a pair at 已联系 (the assigned expert or staff managing the round)."""
 
     def post(self, request: Request, vid: int) -> Response:
-        visit = _visit(vid)
+        visit = _visit(request, vid)
         data = valid_input(s.ProposeInputSerializer, request)
         visit = services.visit_propose(
             user=_actor(request),

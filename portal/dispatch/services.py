@@ -44,6 +44,12 @@ ROUND_FIELDS = (
 )
 
 
+def require_creator(user: Any) -> None:
+    """Bureau staff (of any jurisdiction) start rounds."""
+    if user.jurisdiction is None:
+        raise PermissionDenied(_("只有科技局工作人员可以发起派遣。"))
+
+
 def require_manager(user: Any, round_: Round) -> None:
     if not can_manage(user, round_):
         raise PermissionDenied(_("只有本地区的科技局工作人员可以管理该派遣批次。"))
@@ -55,8 +61,7 @@ def _lock(round_: Round) -> Round:
 
 @transaction.atomic
 def round_create(*, user: User, data: Mapping[str, Any], field_ids: Iterable[int] = ()) -> Round:
-    if user.jurisdiction is None:
-        raise PermissionDenied(_("只有科技局工作人员可以发起派遣。"))
+    require_creator(user)
     round_ = Round(created_by=user, **{k: data[k] for k in ROUND_FIELDS if k in data})
     if not round_.region_code and user.organization is not None:
         round_.region_code = user.organization.region_code
@@ -121,14 +126,21 @@ def enterprises_add(
 
 
 @transaction.atomic
+def require_own_enterprise(user: User, row: RoundEnterprise) -> None:
+    """Only the enterprise's own people set what it excludes."""
+    org = getattr(user, "organization", None)
+    if org is None or org.pk != row.organization_id:
+        raise PermissionDenied(_("只能设置本企业的回避单位。"))
+
+
 def exclusions_set(
     *, user: User, enterprise_id: int, organization_ids: Iterable[int]
 ) -> RoundEnterprise:
     """The enterprise names organisations it does not want experts from (competitors)."""
     row = RoundEnterprise.objects.select_related("round").get(pk=enterprise_id)
+    require_own_enterprise(user, row)
     org = user.organization
-    if org is None or org.pk != row.organization_id:
-        raise PermissionDenied(_("只能设置本企业的回避单位。"))
+    assert org is not None
     if row.round.status == Round.Status.PUBLISHED:
         raise ValidationError(_("批次已发布，不能再修改回避单位。"))
     wanted = {int(pk) for pk in organization_ids}

@@ -143,6 +143,7 @@ class EventListApi(PublicEventApi):
 
     @extend_schema(request=s.EventInputSerializer, responses={201: s.EventDetailSerializer})
     def post(self, request: Request) -> Response:
+        services.require_creator(_actor(request))  # 403 before any field error
         data = dict(_valid(s.EventInputSerializer, request))
         field_ids = [f.pk for f in data.pop("fields", [])]
         event = services.event_create(user=_actor(request), data=data, field_ids=field_ids)
@@ -205,6 +206,7 @@ class VenueListApi(PublicEventApi):
     @extend_schema(request=s.VenueInputSerializer, responses={201: s.EventVenueSerializer})
     def post(self, request: Request, pk: int) -> Response:
         event = _event(request, pk)
+        services.require_manager(_actor(request), event)  # 403 before any field error
         data = _valid(s.VenueInputSerializer, request)
         venue = services.venue_save(user=_actor(request), event=event, data=data)
         return Response(
@@ -260,6 +262,7 @@ class EventPostingListApi(PublicEventApi):
     )
     def delete(self, request: Request, pk: int) -> Response:
         event = _event(request, pk)
+        services.require_manager(_actor(request), event)  # 403 before any field error
         raw = request.query_params.get("ids")
         body = request.data if raw is None else {"ids": [i for i in raw.split(",") if i.strip()]}
         data = s.IdsInputSerializer(data=body)
@@ -276,6 +279,7 @@ class RoadshowOrderApi(EventApi):
 
     def post(self, request: Request, pk: int) -> Response:
         event = _event(request, pk)
+        services.require_manager(_actor(request), event)
         order = _valid(s.RoadshowOrderInputSerializer, request)["order"]
         count = services.roadshow_order_set(user=_actor(request), event=event, ordered_ids=order)
         return Response({"count": count})
@@ -293,6 +297,7 @@ class PostingImportApi(EventApi):
 
     def post(self, request: Request, pk: int) -> Response:
         event = _event(request, pk)
+        services.require_manager(_actor(request), event)
         data = _valid(s.PostingsImportInputSerializer, request)
         upload, user = data["file"], _actor(request)
         report = services.postings_import(

@@ -112,6 +112,7 @@ class ProposalsAcceptApi(EventApi):
 
     def post(self, request: Request, pk: int) -> Response:
         event = _event(request, pk)
+        services.require_manager(_actor(request), event)  # 403 before any field error
         ids = _valid(s.IdsInputSerializer, request)["ids"]
         count = requests.proposals_accept(user=_actor(request), event=event, request_ids=ids)
         return Response({"count": count})

@@ -61,9 +61,18 @@ def registration_is_mine(user: Any, registration: Registration) -> bool:
     )
 
 
-def _require_manager(user: User, event: Event) -> None:
+def require_creator(user: User) -> None:
+    """Bureau staff (of any jurisdiction) create events."""
+    if user.jurisdiction is None:
+        raise PermissionDenied(_("只有科技局工作人员可以创建对接会。"))
+
+
+def require_manager(user: User, event: Event) -> None:
     if not can_manage(user, event):
         raise PermissionDenied(_("只有主办地区的科技局工作人员可以管理该活动。"))
+
+
+_require_manager = require_manager
 
 
 def _lock(event: Event) -> Event:
@@ -108,8 +117,7 @@ def _check_venue_dates(event: Event) -> None:
 @transaction.atomic
 def event_create(*, user: User, data: Mapping[str, Any], field_ids: Iterable[int] = ()) -> Event:
     """A draft event in the staff member's jurisdiction; its slots are generated."""
-    if user.jurisdiction is None:
-        raise PermissionDenied(_("只有科技局工作人员可以创建对接会。"))
+    require_creator(user)
     event = Event(created_by=user, **{k: data[k] for k in EVENT_FIELDS if k in data})
     if not event.region_code and user.organization is not None:
         event.region_code = user.organization.region_code

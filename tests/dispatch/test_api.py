@@ -250,8 +250,10 @@ def test_visits_ratings_and_proposals_by_the_right_people_only(
     assert not Visit.objects.exists()
     vid = _visit(world, aid).json()["id"]
 
-    for user in (charlie, world["prof"], staff):
+    for user in (world["prof"], staff):  # they see the visit, they may not rate it
         assert As(user).post(f"visits/{vid}/rate/", {"rating": 5}).status_code == 403
+    assert As(charlie).post(f"visits/{vid}/rate/", {"rating": 5}).status_code == 404  # unseen
+    assert As(charlie).post(f"visits/{vid}/rate/", {}).status_code == 404  # before field errors
     assert "1 到 5" in field_error(As(alice).post(f"visits/{vid}/rate/", {"rating": 6}), "rating")
     assert As(alice).post("visits/999999/rate/", {"rating": 5}).status_code == 404
 
