@@ -1,4 +1,5 @@
-"""Request bodies are refused before they are read in full when they are larger than any form
+"""Request input the portal refuses before any view: a NUL character in the query string
+(400), and bodies before they are read in full when they are larger than any form
 or API call takes: a Content-Length over REQUEST_MAX_BYTES gets 413 at once, and one uploaded
 file stops being read as soon as it passes ATTACHMENT_MAX_BYTES (RequestDataTooBig, which the
 error handlers answer with 413). Django's own DATA_UPLOAD_MAX_MEMORY_SIZE covers the rest of a
@@ -29,7 +30,8 @@ def request_too_large(request: HttpRequest) -> HttpResponse:
 
 
 class RequestSizeLimitMiddleware:
-    """Right after SecurityMiddleware: answers 413 from the declared length, reading nothing."""
+    """Right after SecurityMiddleware: answers 413 from the declared length, reading nothing,
+    and 400 to a query string with a NUL character."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -41,6 +43,12 @@ class RequestSizeLimitMiddleware:
             length = 0
         if length > settings.REQUEST_MAX_BYTES:
             return request_too_large(request)
+        # PostgreSQL refuses NUL in text ("cannot contain NUL (0x00) bytes"): a ?q=%00 reaching
+        # a filter was a 500. Forms and serializers refuse it in bodies already.
+        if "\x00" in "".join(k + "".join(v) for k, v in request.GET.lists()):
+            from portal.views import bad_request
+
+            return bad_request(request)
         return self.get_response(request)
 
 

@@ -263,3 +263,15 @@ def test_a_search_of_meta_characters_alone_is_no_search(demo_data: None, db: Non
         ).count()
         found = api_count(client, "/api/needs/", q=meta)
         assert found == everything or found <= literal, meta
+
+
+@pytest.mark.parametrize("path", ["/api/organizations/", "/experts/", "/api/matches/"])
+def test_a_nul_character_in_the_query_is_a_clear_400(alice: User, path: str) -> None:
+    """PostgreSQL cannot store or compare NUL: these filters answered 500 there."""
+    client = Client()
+    client.force_login(alice)
+
+    response = client.get(path, {"q": "a\x00b", "status": "\x00"})
+
+    assert response.status_code == 400
+    assert CHINESE.search(response.content.decode())
