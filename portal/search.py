@@ -27,6 +27,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     Case,
@@ -253,7 +254,10 @@ def estimated_rows(qs: QuerySet[Any]) -> int:
     reads no row; elsewhere -1, "unknown")."""
     if not _uses_postgres(qs):
         return -1
-    sql, params = qs.order_by().values("pk").query.sql_with_params()
+    try:
+        sql, params = qs.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # a filter that matches nothing (an unknown choice): no SQL at all
+        return 0
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
