@@ -578,6 +578,13 @@ def main() -> dict[str, Any]:
     steps.update(_index_and_lists(made["sample"]))
     t0 = time.perf_counter()
     report["pairs approved"] = _pairs(made["sample"])
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        # the pairs and lists were written after the registers' ANALYZE: without fresh
+        # statistics the pair list's count joined whole registers (340 ms, 140 ms after)
+        for table in ("matching_match", "matching_recommendation", "matching_matchtransition"):
+            cursor.execute(f"ANALYZE {table}")
     steps["pairs"] = time.perf_counter() - t0
     report["steps"] = {k: round(v, 1) for k, v in steps.items()}
     report["load_s"] = round(time.perf_counter() - started, 1)
