@@ -318,8 +318,13 @@ def _write(result: dict[str, Any]) -> None:
         f"(visitors : enterprise : staff = 10 : 5 : 5, 1–3 s between requests), "
         f"{SECONDS} s after ramping up 5 users/s. Postings during the run: "
         f"{posted['submitted']} needs submitted through the API, {posted['approved']} approved "
-        f"by staff, {posted['matched']} indexed and matched by the worker by the end "
-        f"(lag from approval median {posted['lag_median_s']} s, max {posted['lag_max_s']} s).",
+        f"by staff, {posted['matched']} indexed and matched by the worker by the end"
+        + (
+            f" (lag from approval median {posted['lag_median_s']:.1f} s, "
+            f"max {posted['lag_max_s']:.1f} s)."
+            if posted["lag_max_s"] is not None
+            else "."
+        ),
         "",
         f"Load average (2 cores, machine shared with other jobs): {load['before'][0]:.2f} "
         f"before, {load['mean']:.2f} mean / {load['max']:.2f} max during the run "
