@@ -33,8 +33,18 @@ reset: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --reset
 
+# Two passes: the unit, page and API tests spread over TEST_WORKERS processes (pytest-xdist,
+# one test database each, whole files per process so module fixtures are built once); then the
+# integration and browser tests one at a time, since they share one Redis database, one Celery
+# worker and live servers. Exit status 5 (nothing collected, e.g. PYTEST_ARGS named a path with
+# no such tests) counts as success; both passes run, and either failing fails the target.
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	@status=0; \
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not integration and not e2e" \
+	  $(PYTEST_ARGS) || [ $$? -eq 5 ] || status=1; \
+	$(PY) -m pytest -m "integration or e2e" $(PYTEST_ARGS) || [ $$? -eq 5 ] || status=1; \
+	exit $$status
 
 # The API fuzzing of `make test` (tests/fuzz) with many more generated inputs per operation and
 # role, fresh ones each run.
