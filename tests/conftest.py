@@ -51,6 +51,16 @@ def demo_data(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
 
 
 @pytest.fixture
+def stats_cached(settings: Any) -> Iterator[None]:
+    """The dashboards keep their figures as in production (STATS_CACHE_SECONDS), so a crawl
+    that opens a dashboard and its fifteen exports counts them once per filter."""
+    settings.STATS_CACHE_SECONDS = 120
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
 def org_a(db: None) -> Organization:
     return OrganizationFactory(name="甲企业有限公司", org_type="enterprise", region_code="370100")
 

@@ -239,7 +239,11 @@ def crawl(client: Client, role: str, starts: list[str]) -> Crawl:
 
 @pytest.mark.parametrize("role", list(ROLES))
 def test_no_link_leads_a_demo_user_to_an_error_page(
-    demo_data: None, db: None, role: str, capsys: pytest.CaptureFixture[str]
+    demo_data: None,
+    db: None,
+    stats_cached: None,
+    role: str,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     client = Client()
     if role != "anonymous":

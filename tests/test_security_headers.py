@@ -284,7 +284,11 @@ def crawl(client: Client, starts: list[str]) -> tuple[list[str], set[str], list[
 
 @pytest.mark.parametrize("role", list(ROLES))
 def test_every_page_a_user_reaches_sends_the_security_headers_and_no_inline_code(
-    demo_data: None, db: None, role: str, capsys: pytest.CaptureFixture[str]
+    demo_data: None,
+    db: None,
+    stats_cached: None,
+    role: str,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     # A page that fails with a 500 is tests/test_link_crawl.py's business; here its error
     # page is one more response that must carry the headers.
