@@ -7,7 +7,7 @@ from smtplib import SMTPException
 from celery import shared_task
 from django.db import OperationalError
 
-from accounts.notifications import notification_email_send
+from accounts.notifications import notification_email_send, notification_emails_resend
 
 
 @shared_task(
@@ -22,3 +22,9 @@ from accounts.notifications import notification_email_send
 def notification_email_task(notification_id: int) -> bool:
     """E-mail the copy of one in-site notification; True if it went out on this run."""
     return notification_email_send(notification_id=notification_id)
+
+
+@shared_task(name="accounts.tasks.notification_email_sweep_task")
+def notification_email_sweep_task() -> int:
+    """Enqueue again the e-mails of notices that have not gone out (beat, every 15 min)."""
+    return notification_emails_resend()

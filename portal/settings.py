@@ -243,6 +243,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "portal.events.tasks.requests_expire_task",
         "schedule": 600.0,
     },
+    "accounts-resend-unsent-emails-every-15-minutes": {
+        "task": "accounts.tasks.notification_email_sweep_task",
+        "schedule": 900.0,
+    },
     "matching-requeue-stale-every-5-minutes": {
         "task": "matching.tasks.requeue_stale_task",
         "schedule": 300.0,

@@ -9,6 +9,7 @@ from django.core import mail
 from django.core.mail import send_mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Notification, User
 from accounts.notifications import (
@@ -16,7 +17,7 @@ from accounts.notifications import (
     notification_unread_count,
     notify,
 )
-from accounts.tasks import notification_email_task
+from accounts.tasks import notification_email_sweep_task, notification_email_task
 
 pytestmark = pytest.mark.django_db
 
@@ -228,3 +229,38 @@ def test_read_all_marks_everything_read(alice: User, alice_client: Client) -> No
 def test_the_inbox_needs_login() -> None:
     response = Client().get(reverse("accounts:notification-list"))
     assert response.status_code == 302
+
+
+def _created_ago(notification: Notification, minutes: float) -> None:
+    Notification.objects.filter(pk=notification.pk).update(
+        created_at=timezone.now() - timezone.timedelta(minutes=minutes)
+    )
+
+
+def test_a_notice_whose_email_was_never_enqueued_is_sent_by_the_sweep(alice: User) -> None:
+    """The broker was down when the notice was created (its after-commit enqueue failed):
+    the beat sweep sends it once, and only once, when it is ten minutes old."""
+    with mock.patch("accounts.notifications._notification_email_enqueue", side_effect=OSError):
+        notice = notify(user=alice, event_key="match:9:approved", subject="对接已批准", body="正文")
+    assert notice is not None
+    assert mail.outbox == []
+
+    assert notification_email_sweep_task() == 0  # in flight: too recent to resend
+    _created_ago(notice, 11)
+    assert notification_email_sweep_task() == 1
+    assert [m.subject for m in mail.outbox] == ["对接已批准"]
+    assert notification_email_sweep_task() == 0
+    assert len(mail.outbox) == 1
+
+
+def test_the_sweep_leaves_old_notices_and_users_without_an_address(alice: User, bob: User) -> None:
+    with mock.patch("accounts.notifications._notification_email_enqueue"):
+        old = notify(user=alice, event_key="old", subject="两天前")
+        no_address = notify(user=bob, event_key="x", subject="无邮箱")
+    assert old is not None
+    assert no_address is not None
+    _created_ago(old, 60 * 48)
+    User.objects.filter(pk=bob.pk).update(email="")
+    _created_ago(no_address, 30)
+    assert notification_email_sweep_task() == 0
+    assert mail.outbox == []
