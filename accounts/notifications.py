@@ -7,6 +7,7 @@ e-mail, so callers (services, retried tasks) may call it freely.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -75,8 +76,8 @@ def _notification_email_enqueue(notification_id: int) -> None:
 
 # The sweep re-sends e-mail copies that have not gone out after this long (the enqueue after
 # commit failed: the broker was down), for this long after the notice was created.
-EMAIL_RESEND_AFTER = timezone.timedelta(minutes=10)
-EMAIL_RESEND_WITHIN = timezone.timedelta(days=1)
+EMAIL_RESEND_AFTER = dt.timedelta(minutes=10)
+EMAIL_RESEND_WITHIN = dt.timedelta(days=1)
 EMAIL_RESEND_BATCH = 500
 
 

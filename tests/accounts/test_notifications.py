@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from smtplib import SMTPException, SMTPServerDisconnected
 from typing import Any
 from unittest import mock
@@ -233,7 +234,7 @@ def test_the_inbox_needs_login() -> None:
 
 def _created_ago(notification: Notification, minutes: float) -> None:
     Notification.objects.filter(pk=notification.pk).update(
-        created_at=timezone.now() - timezone.timedelta(minutes=minutes)
+        created_at=timezone.now() - dt.timedelta(minutes=minutes)
     )
 
 
