@@ -32,8 +32,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import Substr, TruncMonth
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, Substr, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -390,20 +390,24 @@ def stats_by_field(
         return parent or code
 
     for kind, model in KINDS.items():
-        through = model.fields.through
+        # Distinct postings per row key, counted in the database (a jurisdiction's postings
+        # are tens of thousands of field links over 100,000 postings).
         ids = postings_counted(kind=kind, user=user, filters=filters).values("pk")
-        links_of = (
-            through.objects.filter(**{f"{kind}_id__in": ids})
-            .values_list(f"{kind}_id", "techfield__code", "techfield__parent__code")
-            .distinct()
+        links_of = model.fields.through.objects.filter(**{f"{kind}_id__in": ids}).order_by()
+        posting = Count(f"{kind}_id", distinct=True)
+        if group != "code" and filters.field:
+            total = links_of.aggregate(n=posting)["n"]
+            if total:
+                table[filters.field][kind + "s"] = total
+            continue
+        row_key = (
+            F("techfield__code")
+            if group == "code"
+            else Coalesce("techfield__parent__code", "techfield__code")
         )
-        seen: dict[str, set[int]] = defaultdict(set)
-        for posting_id, code, parent in links_of:
-            key = key_of(code, parent)
-            if key is not None:
-                seen[key].add(posting_id)
-        for key, posting_ids in seen.items():
-            table[key][kind + "s"] = len(posting_ids)
+        for item in links_of.values(key=row_key).annotate(n=posting):
+            if group != "code" or item["key"] in names:
+                table[item["key"]][kind + "s"] = item["n"]
     pair_keys = ("approved", "signed") if is_staff_view(user) else ("signed",)
     for figure in pair_keys:
         qs = pairs(user=user, filters=filters, **PAIR_FIGURES[figure])
