@@ -25,7 +25,10 @@ from tests.portal.factories import ExpertFactory, NeedFactory, ResultFactory
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ("anonymous", "ent_a", "ent_b", "researcher", "expert", "staff")
+# staff_x: staff of Qingdao (3702), outside the Jinan postings below; admin: the
+# superuser (the project's administrator, jurisdiction everywhere), a member of the same
+# Qingdao bureau so that only the admin role, not the region, lets them in.
+PERSONAS = ("anonymous", "ent_a", "ent_b", "researcher", "expert", "staff", "staff_x", "admin")
 
 
 def S(*codes: int) -> dict[str, int]:
@@ -33,10 +36,10 @@ def S(*codes: int) -> dict[str, int]:
     return dict(zip(PERSONAS, codes, strict=True))
 
 
-ALL_200 = S(200, 200, 200, 200, 200, 200)
-LOGIN_200 = S(302, 200, 200, 200, 200, 200)
-STAFF_ONLY_GET = S(302, 403, 403, 403, 403, 200)
-STAFF_ONLY_POST = S(302, 403, 403, 403, 403, 302)
+ALL_200 = S(200, 200, 200, 200, 200, 200, 200, 200)
+LOGIN_200 = S(302, 200, 200, 200, 200, 200, 200, 200)
+STAFF_ONLY_GET = S(302, 403, 403, 403, 403, 200, 200, 200)
+STAFF_ONLY_POST = S(302, 403, 403, 403, 403, 302, 302, 302)
 
 
 @dataclass
@@ -48,6 +51,10 @@ class Case:
     # persona -> {field: visible?}; API: JSON key not null; browser: sentinel text in page.
     visible: dict[str, dict[str, bool]] = field(default_factory=dict)
     json: bool = False
+    # world key of a need, and who changed its status (everyone else left it as it was):
+    # for a write whose status code does not tell (bulk approve redirects whatever it did)
+    watch: str | None = None
+    changed: dict[str, bool] = field(default_factory=dict)
 
 
 def _names(patterns: list[Any], namespace: str) -> set[str]:
@@ -62,27 +69,29 @@ def _names(patterns: list[Any], namespace: str) -> set[str]:
 
 # Who owns what in the world below: org A (ent_a) owns the needs, the university (researcher
 # and expert) owns the results, the expert owns their published profile, and the staff keep
-# a ledger draft of another expert. Staff of Jinan (3701) review all of it.
+# a ledger draft of another expert. Staff of Jinan (3701) review all of it; staff of Qingdao
+# (staff_x) may see only what is published, without its contacts or confidential budget,
+# and may neither change nor review it; the admin may do all the Jinan staff may.
 OWNER_A = {"need": "ent_a", "result": "researcher", "expert": "expert"}
 
 
 def _browser_cases(kind: str) -> dict[str, list[Case]]:
     p = f"registers:{kind}"
     create = {
-        "need": S(302, 200, 200, 403, 403, 200),
-        "result": S(302, 403, 403, 200, 200, 200),
-        "expert": S(302, 403, 403, 200, 200, 200),
+        "need": S(302, 200, 200, 403, 403, 200, 200, 200),
+        "result": S(302, 403, 403, 200, 200, 200, 200, 200),
+        "expert": S(302, 403, 403, 200, 200, 200, 200, 200),
     }[kind]
     # Seeing the draft: the owning organisation (and, for the ledger expert, staff only).
     see_draft = {
-        "need": S(404, 200, 404, 404, 404, 200),
-        "result": S(404, 404, 404, 200, 200, 200),
-        "expert": S(404, 404, 404, 404, 404, 200),
+        "need": S(404, 200, 404, 404, 404, 200, 404, 200),
+        "result": S(404, 404, 404, 200, 200, 200, 404, 200),
+        "expert": S(404, 404, 404, 404, 404, 200, 404, 200),
     }[kind]
     edit_published = {
-        "need": S(302, 200, 403, 403, 403, 200),
-        "result": S(302, 403, 403, 200, 200, 200),
-        "expert": S(302, 403, 403, 403, 200, 200),
+        "need": S(302, 200, 403, 403, 403, 200, 403, 200),
+        "result": S(302, 403, 403, 200, 200, 200, 403, 200),
+        "expert": S(302, 403, 403, 403, 200, 200, 403, 200),
     }[kind]
     edit_draft = {k: (302 if v == 200 else v) for k, v in see_draft.items()}
     edit_draft["anonymous"] = 302
@@ -90,14 +99,14 @@ def _browser_cases(kind: str) -> dict[str, list[Case]]:
     edit_draft_get = {**see_draft, "anonymous": 302}
     # Reviewing a submitted posting: staff; the owner sees it but may not review (403).
     review = {
-        "need": S(302, 403, 404, 404, 404, 302),
-        "result": S(302, 404, 404, 403, 403, 302),
-        "expert": S(302, 404, 404, 403, 403, 302),
+        "need": S(302, 403, 404, 404, 404, 302, 404, 302),
+        "result": S(302, 404, 404, 403, 403, 302, 404, 302),
+        "expert": S(302, 404, 404, 403, 403, 302, 404, 302),
     }[kind]
     review_get = {k: (200 if v == 302 else v) for k, v in review.items()}
     review_get["anonymous"] = 302
     owner = OWNER_A[kind]
-    contact_visible = {persona: persona in (owner, "staff") for persona in PERSONAS}
+    contact_visible = {persona: persona in (owner, "staff", "admin") for persona in PERSONAS}
     if kind in ("result", "expert"):  # the university's members own both
         contact_visible["researcher"] = contact_visible["expert"] = True
     visible = {persona: {"13905310001": seen} for persona, seen in contact_visible.items()}
@@ -153,29 +162,29 @@ def _api_cases(kind: str) -> dict[str, list[Case]]:
         },
     }[kind]
     create = {
-        "need": S(403, 201, 201, 403, 403, 201),
-        "result": S(403, 403, 403, 201, 201, 201),
+        "need": S(403, 201, 201, 403, 403, 201, 201, 201),
+        "result": S(403, 403, 403, 201, 201, 201, 201, 201),
         # the expert already has a profile (one per account): a field error
-        "expert": S(403, 403, 403, 201, 400, 201),
+        "expert": S(403, 403, 403, 201, 400, 201, 201, 201),
     }[kind]
     see_draft = {
-        "need": S(404, 200, 404, 404, 404, 200),
-        "result": S(404, 404, 404, 200, 200, 200),
-        "expert": S(404, 404, 404, 404, 404, 200),
+        "need": S(404, 200, 404, 404, 404, 200, 404, 200),
+        "result": S(404, 404, 404, 200, 200, 200, 404, 200),
+        "expert": S(404, 404, 404, 404, 404, 200, 404, 200),
     }[kind]
     write_published = {
-        "need": S(403, 200, 403, 403, 403, 200),
-        "result": S(403, 403, 403, 200, 200, 200),
-        "expert": S(403, 403, 403, 403, 200, 200),
+        "need": S(403, 200, 403, 403, 403, 200, 403, 200),
+        "result": S(403, 403, 403, 200, 200, 200, 403, 200),
+        "expert": S(403, 403, 403, 403, 200, 200, 403, 200),
     }[kind]
     submit_draft = {**see_draft, "anonymous": 403}
     review = {
-        "need": S(403, 403, 404, 404, 404, 200),
-        "result": S(403, 404, 404, 403, 403, 200),
-        "expert": S(403, 404, 404, 403, 403, 200),
+        "need": S(403, 403, 404, 404, 404, 200, 404, 200),
+        "result": S(403, 404, 404, 403, 403, 200, 404, 200),
+        "expert": S(403, 404, 404, 403, 403, 200, 404, 200),
     }[kind]
     owner = OWNER_A[kind]
-    seen = {persona: persona in (owner, "staff") for persona in PERSONAS}
+    seen = {persona: persona in (owner, "staff", "admin") for persona in PERSONAS}
     if kind in ("result", "expert"):
         seen["researcher"] = seen["expert"] = True
     visible = {persona: {"contact_phone": s} for persona, s in seen.items()}
@@ -201,10 +210,25 @@ def _api_cases(kind: str) -> dict[str, list[Case]]:
     }
 
 
+PENDING_TITLE = "待审核的电池包壳体减重需求"
 RULES: dict[str, list[Case]] = {
-    "registers:review-queue": [Case(None, statuses=STAFF_ONLY_GET)],
+    # the submitted need of Jinan is in the queue of its staff and the admin, not Qingdao's
+    "registers:review-queue": [
+        Case(
+            None,
+            statuses=STAFF_ONLY_GET,
+            visible={p: {PENDING_TITLE: p != "staff_x"} for p in ("staff", "staff_x", "admin")},
+        )
+    ],
     "registers:review-bulk-approve": [
-        Case(None, "post", {"kind": "need", "ids": "need_sub"}, statuses=STAFF_ONLY_POST)
+        Case(
+            None,
+            "post",
+            {"kind": "need", "ids": "need_sub"},
+            statuses=STAFF_ONLY_POST,
+            watch="need_sub",
+            changed={p: p in ("staff", "admin") for p in PERSONAS},
+        )
     ],
     "registers:review-counts": [Case(None, statuses=STAFF_ONLY_GET)],
     "registers:search-suggest": [Case(None, data={"q": "材料"}, statuses=ALL_200)],
@@ -216,10 +240,10 @@ RULES: dict[str, list[Case]] = {
     ],
     "registers:attachment-download": [
         Case("att_pub", statuses=ALL_200),
-        Case("att_draft", statuses=S(404, 200, 404, 404, 404, 200)),
+        Case("att_draft", statuses=S(404, 200, 404, 404, 404, 200, 404, 200)),
     ],
     "registers:attachment-delete": [
-        Case("att_pub", "post", statuses=S(302, 302, 403, 403, 403, 302))
+        Case("att_pub", "post", statuses=S(302, 302, 403, 403, 403, 302, 403, 302))
     ],
     "api:organization-list": [Case(None, statuses=ALL_200, json=True)],
     "api:organization-detail": [Case("org_a", statuses=ALL_200, json=True)],
@@ -248,6 +272,7 @@ def world(db: None) -> dict[str, Any]:
     org_b = OrganizationFactory(name="乙企业有限公司", org_type="enterprise", region_code="370200")
     uni = OrganizationFactory(name="丙大学", org_type="university", region_code="370100")
     bureau = OrganizationFactory(name="济南市科学技术局", org_type="bureau", region_code="370100")
+    qingdao = OrganizationFactory(name="青岛市科学技术局", org_type="bureau", region_code="370200")
     users: dict[str, User | None] = {"anonymous": None}
     for persona, org, role in (
         ("ent_a", org_a, Membership.Role.ENTERPRISE),
@@ -255,8 +280,11 @@ def world(db: None) -> dict[str, Any]:
         ("researcher", uni, Membership.Role.RESEARCHER),
         ("expert", uni, Membership.Role.EXPERT),
         ("staff", bureau, Membership.Role.STAFF),
+        ("staff_x", qingdao, Membership.Role.STAFF),
+        ("admin", qingdao, Membership.Role.ADMIN),
     ):
-        user = UserFactory(username=persona)
+        admin = role == Membership.Role.ADMIN
+        user = UserFactory(username=persona, is_staff=admin, is_superuser=admin)
         MembershipFactory(user=user, organization=org, role=role)
         users[persona] = user
     draft, sub = PostingStatus.DRAFT, PostingStatus.SUBMITTED
@@ -266,7 +294,9 @@ def world(db: None) -> dict[str, Any]:
     )
     w["need_pub"] = need_pub.pk
     w["need_draft"] = NeedFactory(organization=org_a, status=draft, published_at=None).pk
-    w["need_sub"] = NeedFactory(organization=org_a, status=sub, published_at=None).pk
+    w["need_sub"] = NeedFactory(
+        organization=org_a, status=sub, published_at=None, title=PENDING_TITLE
+    ).pk
     w["result_pub"] = ResultFactory(organization=uni, created_by=users["researcher"]).pk
     w["result_draft"] = ResultFactory(organization=uni, status=draft, published_at=None).pk
     w["result_sub"] = ResultFactory(organization=uni, status=sub, published_at=None).pk
@@ -296,6 +326,9 @@ def test_status_codes_and_visible_fields(world: dict[str, Any], name: str, index
     data = {k: world.get(v, v) if isinstance(v, str) else v for k, v in case.data.items()}
     got: dict[str, int] = {}
     seen: dict[str, dict[str, bool]] = {}
+    changed: dict[str, bool] = {}
+    watched = Need.objects.filter(pk=world[case.watch]) if case.watch else None
+    status_before = watched.values_list("status", flat=True).get() if watched else None
     for persona in PERSONAS:
         sid = transaction.savepoint()
         client = Client()
@@ -315,7 +348,10 @@ def test_status_codes_and_visible_fields(world: dict[str, Any], name: str, index
             else:
                 html = response.content.decode()
                 seen[persona] = {f: f in html for f in case.visible[persona]}
+        if watched is not None:
+            changed[persona] = watched.values_list("status", flat=True).get() != status_before
         transaction.savepoint_rollback(sid)
     assert got == case.statuses
     if case.visible:
         assert seen == case.visible
+    assert changed == case.changed
