@@ -12,9 +12,9 @@ from collections.abc import Iterator
 import pytest
 from django.core.management import call_command
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import User
+from tests.routes import all_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -62,14 +62,7 @@ JUNK_BODIES: list[object] = [
 
 
 def api_routes() -> Iterator[str]:
-    def walk(patterns: list[object], prefix: str) -> Iterator[str]:
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
-            elif isinstance(pattern, URLPattern):
-                yield prefix + str(pattern.pattern)
-
-    for route in walk(get_resolver().url_patterns, ""):
+    for route in all_routes():
         if route.startswith("api/") and not route.startswith(("api/schema", "api/docs")):
             yield route
 

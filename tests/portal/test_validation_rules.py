@@ -17,7 +17,7 @@ from portal.models import Need, Result, TechField
 from portal.models.validators import deadline_latest
 from portal.services.imports import posting_import
 from portal.services.postings import posting_create
-from tests.portal.conftest import need_data
+from tests.portal.conftest import need_data, need_form
 from tests.portal.factories import NeedFactory
 from tests.portal.import_files import need_rows, xlsx_bytes
 
@@ -40,18 +40,6 @@ def api(alice) -> APIClient:
     client = APIClient()
     client.force_authenticate(alice)
     return client
-
-
-def _form(**overrides: object) -> dict[str, object]:
-    data: dict[str, object] = {
-        "title": "汽车保险杠低温开裂",
-        "description": "零下三十度冲击开裂。",
-        "fields": [TechField.objects.get(code="0403").pk],
-        "region_code": "370100",
-        "action": "save",
-    }
-    data.update(overrides)
-    return data
 
 
 # (API/form field, bad value, a piece of the Chinese message)
@@ -80,7 +68,7 @@ def test_the_api_answers_each_bad_value_with_a_400_on_its_field(api, field, valu
 def test_the_need_form_shows_each_bad_value_next_to_its_field(
     alice_client, field, value, message
 ) -> None:
-    response = alice_client.post("/needs/new/", _form(**{field: value}))
+    response = alice_client.post("/needs/new/", need_form(**{field: value}))
 
     assert response.status_code == 200
     html = response.content.decode()

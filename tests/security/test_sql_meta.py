@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 import pytest
 from django.db.models import Q
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import Organization, User
+from tests.routes import all_routes
 
 META: list[str] = [
     "'",
@@ -55,18 +55,9 @@ def strings_for(name: str) -> list[str]:
 
 
 def page_routes() -> list[str]:
-    def walk(patterns: list[Any], prefix: str) -> list[str]:
-        found: list[str] = []
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                found += walk(pattern.url_patterns, prefix + str(pattern.pattern))
-            elif isinstance(pattern, URLPattern):
-                found.append(prefix + str(pattern.pattern))
-        return found
-
     return sorted(
         "/" + route
-        for route in walk(get_resolver().url_patterns, "")
+        for route in all_routes()
         if "<" not in route and not route.startswith(SKIP_PREFIXES) and "^" not in route
     )
 
