@@ -401,7 +401,6 @@ def match_bulk_decide(
     return BulkOutcome(changed=changed, unchanged=unchanged, refused=refused)
 
 
-@transaction.atomic
 def require_broker(user: User | None) -> None:
     """Only staff with a jurisdiction add pairs by hand (each pair is then checked against
     it): 403 before the input is read."""
@@ -409,6 +408,7 @@ def require_broker(user: User | None) -> None:
         raise PermissionDenied(_("只有辖区内的科技局工作人员可以添加对接。"))
 
 
+@transaction.atomic
 def match_create_manual(
     *,
     user: User,

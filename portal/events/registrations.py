@@ -18,7 +18,7 @@ from accounts.models import User
 from accounts.notifications import notify
 from portal import access
 from portal.events.models import Event, Registration, Slot, Venue
-from portal.events.services import _lock, _require_manager, can_manage, registration_is_mine
+from portal.events.services import _lock, can_manage, registration_is_mine, require_manager
 from portal.models import Expert, Need, PostingStatus, Result
 
 # -------------------------------------------------------------------------- registration
@@ -157,7 +157,7 @@ def registration_decide(
 ) -> Registration:
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     event = registration.event
-    _require_manager(user, event)
+    require_manager(user, event)
     if registration.status == Registration.Status.CANCELLED:
         raise ValidationError(_("报名已取消。"))
     if not approve and not reason.strip():

@@ -23,7 +23,7 @@ from portal.events.models import (
     MeetingRequest,
     Registration,
 )
-from portal.events.services import _require_manager, can_manage, registration_is_mine
+from portal.events.services import can_manage, registration_is_mine, require_manager
 from portal.models import Expert, Need, Result
 
 R = MeetingRequest.Status
@@ -255,7 +255,7 @@ def meetings_propose(*, user: User, event: Event, per_registration: int = 5) -> 
     in the pipeline first, then by score; at most ``per_registration`` proposals per need
     side. Idempotent: a pair of registrations with an open request gets no second one."""
     event = Event.objects.select_for_update().get(pk=event.pk)
-    _require_manager(user, event)
+    require_manager(user, event)
     if not event.requests_open:
         raise ValidationError(_("洽谈预约已截止。"))
     registrations = list(
@@ -312,7 +312,7 @@ def meetings_propose(*, user: User, event: Event, per_registration: int = 5) -> 
 @transaction.atomic
 def proposals_accept(*, user: User, event: Event, request_ids: Iterable[int]) -> int:
     """Staff take engine proposals into the request list: the need side is asked."""
-    _require_manager(user, event)
+    require_manager(user, event)
     rows = list(
         event.meeting_requests.select_for_update()
         .filter(pk__in=list(request_ids), status=R.PROPOSED)

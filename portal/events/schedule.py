@@ -30,7 +30,7 @@ from portal.events.models import (
     venue_order,
 )
 from portal.events.requests import R, _lock_request, requests_expire
-from portal.events.services import _require_manager
+from portal.events.services import require_manager
 
 # Reasons the Django layer adds to the scheduler's own.
 NO_SHARED_VENUE = "no_shared_venue"
@@ -134,7 +134,7 @@ def schedule_solve(*, user: User, event: Event, time_limit: float | None = None)
     """Place every accepted request it can (pinned meetings stay put) and say why the rest
     could not be placed. Meetings already held (outcome recorded) are kept as pinned."""
     event = Event.objects.select_for_update().get(pk=event.pk)
-    _require_manager(user, event)
+    require_manager(user, event)
     requests_expire()
     Meeting.objects.filter(request__event=event).exclude(outcome="").update(pinned=True)
     # Meetings of requests that are no longer accepted are freed.
@@ -215,7 +215,7 @@ def meeting_pin(*, user: User, request_id: int, slot_id: int, venue_id: int, tab
     the solver had put at that table moves elsewhere on the next solve)."""
     request = _lock_request(request_id)
     event = request.event
-    _require_manager(user, event)
+    require_manager(user, event)
     if request.status != R.ACCEPTED:
         raise ValidationError(_("只有双方已接受的预约可以安排。"))
     slot = Slot.objects.filter(pk=slot_id).first()
@@ -244,7 +244,7 @@ def meeting_pin(*, user: User, request_id: int, slot_id: int, venue_id: int, tab
 @transaction.atomic
 def meeting_unpin(*, user: User, meeting_id: int) -> Meeting:
     meeting = Meeting.objects.select_related("request__event").get(pk=meeting_id)
-    _require_manager(user, meeting.request.event)
+    require_manager(user, meeting.request.event)
     if meeting.outcome:
         raise ValidationError(_("已记录结果的洽谈不能改动。"))
     meeting.pinned = False
@@ -256,7 +256,7 @@ def meeting_unpin(*, user: User, meeting_id: int) -> Meeting:
 def schedule_publish(*, user: User, event: Event) -> int:
     """Tell every approved participant that their agenda is ready."""
     event = Event.objects.select_for_update().get(pk=event.pk)
-    _require_manager(user, event)
+    require_manager(user, event)
     if not Meeting.objects.filter(request__event=event).exists():
         raise ValidationError(_("日程为空，请先排程。"))
     event.schedule_published_at = timezone.now()

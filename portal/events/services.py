@@ -72,9 +72,6 @@ def require_manager(user: User, event: Event) -> None:
         raise PermissionDenied(_("只有主办地区的科技局工作人员可以管理该活动。"))
 
 
-_require_manager = require_manager
-
-
 def _lock(event: Event) -> Event:
     return Event.objects.select_for_update().get(pk=event.pk)
 
@@ -136,7 +133,7 @@ def event_update(
     *, user: User, event: Event, data: Mapping[str, Any], field_ids: Iterable[int] | None = None
 ) -> Event:
     event = _lock(event)
-    _require_manager(user, event)
+    require_manager(user, event)
     for key in EVENT_FIELDS:
         if key in data:
             setattr(event, key, data[key])
@@ -194,7 +191,7 @@ def slots_generate(event: Event) -> int:
 @transaction.atomic
 def event_publish(*, user: User, event: Event) -> Event:
     event = _lock(event)
-    _require_manager(user, event)
+    require_manager(user, event)
     if event.status == Event.Status.CANCELLED:
         raise ValidationError(_("活动已取消，不能发布。"))
     if not event.venues.exists():
@@ -209,7 +206,7 @@ def event_publish(*, user: User, event: Event) -> Event:
 @transaction.atomic
 def event_cancel(*, user: User, event: Event, reason: str) -> Event:
     event = _lock(event)
-    _require_manager(user, event)
+    require_manager(user, event)
     if not reason.strip():
         raise ValidationError({"reason": [_("请填写取消原因。")]})
     event.status = Event.Status.CANCELLED
@@ -264,7 +261,7 @@ def venue_save(
 ) -> Venue:
     """Add a venue to the event or change one."""
     event = _lock(event)
-    _require_manager(user, event)
+    require_manager(user, event)
     if venue is None:
         venue = Venue(event=event)
     elif venue.event_id != event.pk:
@@ -301,7 +298,7 @@ def venue_save(
 
 @transaction.atomic
 def venue_delete(*, user: User, venue: Venue) -> None:
-    _require_manager(user, venue.event)
+    require_manager(user, venue.event)
     if venue.registrations.exists() or venue.meetings.exists():
         raise ValidationError(_("已有报名或洽谈安排的会场不能删除。"))
     venue.delete()
@@ -327,7 +324,7 @@ def postings_attach(
 ) -> int:
     """Publish needs and results with the event in bulk (already attached ones are kept)."""
     event = _lock(event)
-    _require_manager(user, event)
+    require_manager(user, event)
     needs = _published(Need, need_ids)
     results = _published(Result, result_ids)
     return _attach(event, user, needs=needs, results=results)
@@ -350,7 +347,7 @@ def _attach(event: Event, user: User, *, needs: Iterable[Any], results: Iterable
 
 @transaction.atomic
 def postings_detach(*, user: User, event: Event, ids: Iterable[int]) -> int:
-    _require_manager(user, event)
+    require_manager(user, event)
     deleted, _detail = event.postings.filter(pk__in=list(ids)).delete()
     return deleted
 
@@ -361,7 +358,7 @@ def postings_import(
     """New needs or results from a spreadsheet: they enter the registers through the same
     review (submitted), and join the event's list; the public page shows them once
     published. The whole file or nothing."""
-    _require_manager(user, event)
+    require_manager(user, event)
     if kind not in ("need", "result"):
         raise ValidationError({"kind": [_("只能导入技术需求或科技成果。")]})
     with transaction.atomic():
@@ -380,7 +377,7 @@ def postings_import(
 def roadshow_order_set(*, user: User, event: Event, ordered_ids: list[int]) -> int:
     """Set the roadshow order: the listed event postings in that order, the rest after."""
     event = _lock(event)
-    _require_manager(user, event)
+    require_manager(user, event)
     rows = {p.pk: p for p in event.postings.all()}
     unknown = [pk for pk in ordered_ids if pk not in rows]
     if unknown or len(set(ordered_ids)) != len(ordered_ids):
