@@ -11,6 +11,9 @@ class MatchingConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_save
 
+        # The dashboards' model lives with them, above the pairs (matching.models is read
+        # by the pairs, so it cannot import it): registered here, before any query runs.
+        from matching.dashboards import models as _dashboard_models  # noqa: F401
         from matching.dashboards.cache import stats_changed
         from matching.lists.dictionary import ensure_domain_dictionary
         from matching.lists.receivers import on_posting_changed

@@ -3,6 +3,7 @@ matching app (the recommendation lists' and the pairs'), whose code lives in tho
 
 from __future__ import annotations
 
+from matching.dashboards.tasks import stats_facts_refresh_task  # noqa: F401
 from matching.learning.tasks import weight_fits_task  # noqa: F401
 from matching.lists.tasks import (  # noqa: F401
     document_match_task,

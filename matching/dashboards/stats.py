@@ -29,20 +29,21 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, Substr, TruncMonth
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from matching.dashboards import facts
 from matching.dashboards.filters import StatsFilter, jurisdiction_region, region_name
-from matching.models import Match, MatchStatus
+from matching.models import Match, MatchStatus, MatchTransition
 from matching.pairs import scoping
-from matching.pairs.selectors import match_filter
+from matching.pairs.selectors import match_filter, period_stage, reached_at_expression
 from matching.pairs.services import PIPELINE
 from portal.filters import NeedFilter
 from portal.models import Expert, Need, PostingStatus, Result, TechField
@@ -132,22 +133,69 @@ def pairs(*, user: User | None, filters: StatsFilter, **criteria: str) -> QueryS
     )
 
 
-def _pair_rows(qs: QuerySet[Match]) -> list[dict[str, Any]]:
-    """What the breakdowns need of each pair, one query."""
-    return list(
-        qs.order_by().values(
-            "pk",
-            "need__region_code",
-            "result__region_code",
-            "expert__region_code",
-            "case__contract_amount",
-            *(["reached_at"] if "reached_at" in qs.query.annotations else []),
-        )
+def moved_pairs(*, user: User | None, filters: StatsFilter) -> list[dict[str, Any]]:
+    """The pairs of the filter's region and field (any date) that moved past the
+    suggestion (now at a later stage, or a transition shows they were), with what the
+    figures need of each and when it first reached each stage (``at_<stage>``, as the
+    pipeline list's period filter reads it): the brokered few, one query."""
+    qs = match_filter(matches_counted(user=user), region=filters.region, field=filters.field)
+    reached = {
+        f"at_{stage}": reached_at_expression(stage) for stage in S.values if stage != S.SUGGESTED
+    }
+    # No move leads back to a suggestion, but a pair edited by hand might have: those are
+    # looked up from the (short) transition table first. Two queries, not one with an OR,
+    # so the planner sees how few rows each keeps (one OR: 140 ms over 25,000 pairs).
+    back = MatchTransition.objects.filter(match__status=S.SUGGESTED).values_list(
+        "match_id", flat=True
     )
+    rows: list[dict[str, Any]] = []
+    for moved in (qs.exclude(status=S.SUGGESTED), qs.filter(pk__in=list(back))):
+        rows += (
+            moved.order_by()
+            .annotate(**reached)
+            .values(
+                "pk",
+                "status",
+                "created_at",
+                "need_id",
+                "need__region_code",
+                "result__region_code",
+                "expert__region_code",
+                "case__contract_amount",
+                *reached,
+            )
+        )
+    return rows
 
 
-def _pair_figure_rows(*, user: User | None, filters: StatsFilter, key: str) -> list[dict[str, Any]]:
-    return _pair_rows(pairs(user=user, filters=filters, **PAIR_FIGURES[key]))
+def _reached_at(row: dict[str, Any], stage: str) -> dt.datetime | None:
+    if not stage or stage == S.SUGGESTED:
+        return row["created_at"]  # type: ignore[no-any-return]
+    return row[f"at_{stage}"]  # type: ignore[no-any-return]
+
+
+def picked(
+    rows: Iterable[dict[str, Any]], filters: StatsFilter, *, status: str = "", reached: str = ""
+) -> list[dict[str, Any]]:
+    """The rows of :func:`moved_pairs` the pipeline list's filter keeps for ``status`` /
+    ``reached`` and the filter's period (:func:`match_filter`, in Python). Suggestions
+    never moved are not among the rows: figures that count them come from :class:`Counted`."""
+    statuses = {value for value in status.split(",") if value}
+    if S.SUGGESTED in statuses or reached == S.SUGGESTED:
+        raise ValueError("suggestions are counted, not picked")
+    stage = period_stage(status=status, reached=reached)
+    start = _day_start(filters.date_from)
+    end = _day_start(filters.date_to + dt.timedelta(days=1))
+    kept = []
+    for row in rows:
+        if statuses and row["status"] not in statuses:
+            continue
+        if reached and _reached_at(row, reached) is None:
+            continue
+        at = _reached_at(row, stage)
+        if at is not None and start <= at < end:
+            kept.append(row)
+    return kept
 
 
 def _count_or_sum(key: str, rows: Iterable[dict[str, Any]]) -> float | int:
@@ -230,49 +278,143 @@ class Links:
 # ------------------------------------------------------------------------------ figures
 
 
-def stats_totals(*, user: User | None, filters: StatsFilter, links: Links) -> dict[str, Any]:
+@dataclass
+class Counted:
+    """What the figures add up, for one user and filter: each register's posting groups
+    (under the filter's field key and the by-field breakdown's keys), the number of pairs
+    and of suggestions among them, and the pairs that moved past the suggestion (rows of
+    :func:`moved_pairs`). ``facts_at``: when the facts read were aggregated (None: counted
+    now, from the registers)."""
+
+    filter_key: str
+    field_group: str
+    field_names: dict[str, str]
+    postings: dict[str, list[facts.Group]]
+    matches: int
+    suggested: int
+    moved: list[dict[str, Any]]
+    facts_at: dt.datetime | None
+
+    def posting_total(self, kind: str) -> int:
+        return sum(g.n for g in self.postings[kind] if g.key == self.filter_key)
+
+
+def _posting_scope(*, kind: str, user: User | None, filters: StatsFilter) -> QuerySet[Any]:
+    """:func:`postings_counted` without the field filter (field keys do that)."""
+    return postings_counted(kind=kind, user=user, filters=filters.with_field(""))
+
+
+def _region_q(prefix: str) -> Q:
+    """Stored pair facts with either side in the region prefix."""
+    return Q(region_code__startswith=prefix) | Q(other_region_code__startswith=prefix)
+
+
+def counted(*, user: User | None, filters: StatsFilter) -> Counted:
+    """Everything the figures need, from the facts when they are fresh, else counted."""
+    staff = is_staff_view(user)
+    filter_key = filters.field or facts.ALL
+    group, names = _field_rows(filters.field)
+    keys = {filter_key, *names}
+    facts_at = facts.facts_fresh()
+    jurisdiction = scoping.jurisdiction_of(user) or "" if staff else ""
+    postings: dict[str, list[facts.Group]] = {}
+    for kind in KINDS:
+        if facts_at is None:
+            scope = _posting_scope(kind=kind, user=user, filters=filters)
+            postings[kind] = facts.posting_groups(scope, keys=keys)
+            continue
+        where = Q(region_code__startswith=jurisdiction)
+        if filters.region:
+            where &= Q(region_code__startswith=filters.region_prefix)
+        postings[kind] = facts.stored_groups(
+            kind,
+            keys=keys,
+            date_from=filters.date_from,
+            date_to=filters.date_to,
+            where=where,
+            published_only=not staff,
+        )
+    matches = suggested = 0
+    if staff and facts_at is None:
+        matches, suggested = facts.pair_counts(pairs(user=user, filters=filters))
+    elif staff:
+        where = _region_q(jurisdiction)
+        if filters.region:
+            where &= _region_q(filters.region_prefix)
+        stored = facts.stored_groups(
+            facts.PAIR,
+            keys={filter_key},
+            date_from=filters.date_from,
+            date_to=filters.date_to,
+            where=where,
+        )
+        matches = sum(g.n for g in stored)
+        suggested = sum(g.n for g in stored if g.flag)
+    return Counted(
+        filter_key=filter_key,
+        field_group=group,
+        field_names=names,
+        postings=postings,
+        matches=matches,
+        suggested=suggested,
+        moved=moved_pairs(user=user, filters=filters),
+        facts_at=facts_at,
+    )
+
+
+def stats_totals(
+    *, counts: Counted, user: User | None, filters: StatsFilter, links: Links
+) -> dict[str, Any]:
     totals: dict[str, Any] = {}
     urls: dict[str, str | None] = {}
     for kind in KINDS:
         key = kind + "s"
-        totals[key] = postings_counted(kind=kind, user=user, filters=filters).count()
+        totals[key] = counts.posting_total(kind)
         urls[key] = links.postings(key)
     keys = PAIR_FIGURES if is_staff_view(user) else PUBLIC_PAIR_FIGURES
-    signed_rows: list[dict[str, Any]] | None = None
     for key in keys:
-        if key in ("signed", "contract_value"):
-            if signed_rows is None:
-                signed_rows = _pair_figure_rows(user=user, filters=filters, key="signed")
-            totals[key] = _count_or_sum(key, signed_rows)
+        if key == "matches":
+            totals[key] = counts.matches
+        elif key == "suggested":
+            totals[key] = counts.suggested
         else:
-            totals[key] = pairs(user=user, filters=filters, **PAIR_FIGURES[key]).count()
+            rows = picked(counts.moved, filters, **PAIR_FIGURES[key])
+            totals[key] = _count_or_sum(key, rows)
         urls[key] = links.pairs(key)
     totals["links"] = urls
     return totals
 
 
-def stats_by_stage(*, user: User, filters: StatsFilter, links: Links) -> list[dict[str, Any]]:
+def stats_by_stage(*, counts: Counted, filters: StatsFilter, links: Links) -> list[dict[str, Any]]:
     rows = []
     for value, label in S.choices:
+        if value == S.SUGGESTED:
+            count = counts.suggested
+        else:
+            count = len(picked(counts.moved, filters, status=value))
         rows.append(
             {
                 "stage": value,
                 "label": str(label),
-                "count": pairs(user=user, filters=filters, status=value).count(),
+                "count": count,
                 "link": links.pairs("", status=value),
             }
         )
     return rows
 
 
-def stats_funnel(*, user: User, filters: StatsFilter, links: Links) -> list[dict[str, Any]]:
+def stats_funnel(*, counts: Counted, filters: StatsFilter, links: Links) -> list[dict[str, Any]]:
     rows = []
     for stage in PIPELINE:
+        if stage == S.SUGGESTED:
+            count = counts.matches
+        else:
+            count = len(picked(counts.moved, filters, reached=stage))
         rows.append(
             {
                 "stage": stage,
                 "label": str(S(stage).label),
-                "count": pairs(user=user, filters=filters, reached=stage).count(),
+                "count": count,
                 "link": links.pairs("", reached=stage),
             }
         )
@@ -285,7 +427,7 @@ def _child_regions(parent: str) -> list[str]:
 
 
 def stats_by_region(
-    *, user: User | None, filters: StatsFilter, links: Links, parent: str
+    *, counts: Counted, user: User | None, filters: StatsFilter, links: Links, parent: str
 ) -> list[dict[str, Any]]:
     """Per region one level below ``parent`` (a district: itself): postings, approved
     pairs, signed pairs and their value. Rows with nothing to show are left out. Postings
@@ -303,24 +445,19 @@ def stats_by_region(
     empty = dict.fromkeys((*POSTING_KEYS, "approved", "signed"), 0)
     table: dict[str, dict[str, Any]] = defaultdict(lambda: {**empty, "contract_value": 0.0})
     for kind in KINDS:
-        for length in lengths:
-            counts = (
-                postings_counted(kind=kind, user=user, filters=filters)
-                .order_by()
-                .annotate(part=Substr("region_code", 1, length))
-                .values("part")
-                .annotate(n=Count("id"))
-            )
-            for item in counts:
-                if item["part"] in children:
-                    table[children[item["part"]]][kind + "s"] += item["n"]
-        if parent and not leaf:
-            own = postings_counted(kind=kind, user=user, filters=filters)
-            table[OWN + parent][kind + "s"] = own.filter(region_code=parent).count()
+        for group in counts.postings[kind]:
+            if group.key != counts.filter_key:
+                continue
+            if parent and not leaf and group.region == parent:
+                table[OWN + parent][kind + "s"] += group.n
+            for length in lengths:
+                child = children.get(group.region[:length])
+                if child:
+                    table[child][kind + "s"] += group.n
     pair_keys = ("approved", "signed") if is_staff_view(user) else ("signed",)
     for key in pair_keys:
         buckets: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for row in _pair_figure_rows(user=user, filters=filters, key=key):
+        for row in picked(counts.moved, filters, **PAIR_FIGURES[key]):
             sides: set[str] = set()
             for side in ("need", "result", "expert"):
                 code = row[f"{side}__region_code"]
@@ -374,11 +511,11 @@ def _field_rows(field: str) -> tuple[str, dict[str, str]]:
 
 
 def stats_by_field(
-    *, user: User | None, filters: StatsFilter, links: Links
+    *, counts: Counted, user: User | None, filters: StatsFilter, links: Links
 ) -> list[dict[str, Any]]:
     """Per field (see :func:`_field_rows`): postings of each kind, approved and signed pairs
     (by the need's field) and the contract value."""
-    group, names = _field_rows(filters.field)
+    group, names = counts.field_group, counts.field_names
     empty = dict.fromkeys((*POSTING_KEYS, "approved", "signed"), 0)
     table: dict[str, dict[str, Any]] = defaultdict(lambda: {**empty, "contract_value": 0.0})
 
@@ -389,47 +526,30 @@ def stats_by_field(
             return filters.field
         return parent or code
 
-    for kind, model in KINDS.items():
-        # Distinct postings per row key, counted in the database (a jurisdiction's postings
-        # are tens of thousands of field links over 100,000 postings).
-        ids = postings_counted(kind=kind, user=user, filters=filters).values("pk")
-        links_of = model.fields.through.objects.filter(**{f"{kind}_id__in": ids}).order_by()
-        posting = Count(f"{kind}_id", distinct=True)
-        if group != "code" and filters.field:
-            total = links_of.aggregate(n=posting)["n"]
-            if total:
-                table[filters.field][kind + "s"] = total
-            continue
-        row_key = (
-            F("techfield__code")
-            if group == "code"
-            else Coalesce("techfield__parent__code", "techfield__code")
-        )
-        for item in links_of.values(key=row_key).annotate(n=posting):
-            if group != "code" or item["key"] in names:
-                table[item["key"]][kind + "s"] = item["n"]
+    for kind in KINDS:
+        # a field key counts each posting in the field once (facts.py)
+        for posting_group in counts.postings[kind]:
+            if posting_group.key in names:
+                table[posting_group.key][kind + "s"] += posting_group.n
     pair_keys = ("approved", "signed") if is_staff_view(user) else ("signed",)
     for figure in pair_keys:
-        qs = pairs(user=user, filters=filters, **PAIR_FIGURES[figure])
-        amounts = dict(qs.order_by().values_list("pk", "case__contract_amount"))
+        rows = picked(counts.moved, filters, **PAIR_FIGURES[figure])
         need_fields = Need.fields.through.objects.filter(
-            need_id__in=qs.order_by().values("need_id")
+            need_id__in={row["need_id"] for row in rows}
         ).values_list("need_id", "techfield__code", "techfield__parent__code")
         fields_of_need: dict[int, set[str]] = defaultdict(set)
         for need_id, code, parent in need_fields:
             key = key_of(code, parent)
             if key is not None:
                 fields_of_need[need_id].add(key)
-        pairs_of_field: dict[str, list[int]] = defaultdict(list)
-        for pair_id, need_id in qs.order_by().values_list("pk", "need_id"):
-            for key in fields_of_need.get(need_id, ()):
-                pairs_of_field[key].append(pair_id)
+        pairs_of_field: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in rows:
+            for key in fields_of_need.get(row["need_id"], ()):
+                pairs_of_field[key].append(row)
         for key, members in pairs_of_field.items():
             table[key][figure] = len(members)
             if figure == "signed":
-                table[key]["contract_value"] = _money(
-                    sum((amounts[m] or Decimal(0)) for m in members)
-                )
+                table[key]["contract_value"] = _count_or_sum("contract_value", members)
     result = []
     for code in sorted(table):
         row = table[code]
@@ -463,7 +583,7 @@ def _month_period(month: dt.date, filters: StatsFilter) -> StatsFilter:
 
 
 def stats_by_month(
-    *, user: User | None, filters: StatsFilter, links: Links
+    *, counts: Counted, user: User | None, filters: StatsFilter, links: Links
 ) -> list[dict[str, Any]]:
     """Every month of the period: postings published, pairs approved, intentions, signed
     pairs and their value, each in the month of its date."""
@@ -478,22 +598,14 @@ def stats_by_month(
         }
         for month in months
     }
-    tz = timezone.get_current_timezone()
     for kind in KINDS:
-        counts = (
-            postings_counted(kind=kind, user=user, filters=filters)
-            .order_by()
-            .annotate(m=TruncMonth("published_at", tzinfo=tz))
-            .values("m")
-            .annotate(n=Count("id"))
-        )
-        for item in counts:
-            month = _local_month(item["m"])
-            if month in table:
-                table[month][kind + "s"] += item["n"]
+        for group in counts.postings[kind]:
+            if group.key == counts.filter_key and group.at.replace(day=1) in table:
+                table[group.at.replace(day=1)][kind + "s"] += group.n
     for key in pair_keys:
-        for row in _pair_figure_rows(user=user, filters=filters, key=key):
-            month = _local_month(row.get("reached_at"))
+        stage = period_stage(**PAIR_FIGURES[key])
+        for row in picked(counts.moved, filters, **PAIR_FIGURES[key]):
+            month = _local_month(_reached_at(row, stage))
             if month in table:
                 table[month][key] += 1
                 if key == "signed":
@@ -581,6 +693,7 @@ def stats_for(*, user: User | None, filters: StatsFilter | None = None) -> dict[
     prefix = scoping.jurisdiction_of(user) if staff else None
     links = Links(enabled=staff, filters=filters, jurisdiction=prefix)
     parent = filters.region or jurisdiction_region(prefix)
+    counts = counted(user=user, filters=filters)
     figures: dict[str, Any] = {
         "scope": {
             "public": not staff,
@@ -593,14 +706,18 @@ def stats_for(*, user: User | None, filters: StatsFilter | None = None) -> dict[
             "field": filters.field,
             "region": filters.region,
         },
-        "totals": stats_totals(user=user, filters=filters, links=links),
-        "by_field": stats_by_field(user=user, filters=filters, links=links),
-        "by_region": stats_by_region(user=user, filters=filters, links=links, parent=parent),
-        "by_month": stats_by_month(user=user, filters=filters, links=links),
+        "totals": stats_totals(counts=counts, user=user, filters=filters, links=links),
+        "by_field": stats_by_field(counts=counts, user=user, filters=filters, links=links),
+        "by_region": stats_by_region(
+            counts=counts, user=user, filters=filters, links=links, parent=parent
+        ),
+        "by_month": stats_by_month(counts=counts, user=user, filters=filters, links=links),
+        # when the postings and suggestions counted were aggregated (None: just now)
+        "facts_at": counts.facts_at,
     }
     if staff:
         assert user is not None
-        figures["by_stage"] = stats_by_stage(user=user, filters=filters, links=links)
-        figures["funnel"] = stats_funnel(user=user, filters=filters, links=links)
+        figures["by_stage"] = stats_by_stage(counts=counts, filters=filters, links=links)
+        figures["funnel"] = stats_funnel(counts=counts, filters=filters, links=links)
         figures["oldest_waiting"] = stats_oldest_waiting(user=user, filters=filters)
     return figures

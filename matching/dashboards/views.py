@@ -64,13 +64,22 @@ def _figures(user: Any, filters: StatsFilter) -> tuple[dict[str, Any], list[Tabl
 
     def compute() -> tuple[dict[str, Any], list[Table]]:
         figures = stats.stats_for(user=user, filters=filters)
-        return figures, stats_tables(figures) + programme_tables(user=user)
+        return figures, stats_tables(figures)
 
-    # Per user: what a staff member's programme tables show depends on who they are.
+    # Per user: what a staff member's programme tables show depends on who they are. The
+    # programmes' tables do not read the filter: they are kept once per user, not per filter.
     scope = f"user:{user.pk}" if user is not None else "public"
     (figures, tables), computed_at = cached_figures(
         scope=scope, query=filters.query(), compute=compute
     )
+    programmes, programmes_at = cached_figures(
+        scope=scope, query="programmes", compute=lambda: programme_tables(user=user)
+    )
+    tables = tables + programmes
+    computed_at = min(computed_at, programmes_at)
+    # postings and suggestions summed from facts aggregated ahead are as old as the facts
+    if figures.get("facts_at") is not None:
+        computed_at = min(computed_at, figures["facts_at"])
     return figures, tables, computed_at
 
 

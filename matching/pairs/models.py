@@ -115,6 +115,8 @@ class Match(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "kind"], name="match_status_kind"),
+            # what has waited longest at a stage (the dashboard, the review queue)
+            models.Index(fields=["status", "created_at", "id"], name="match_status_created"),
         ]
 
     def __str__(self) -> str:
