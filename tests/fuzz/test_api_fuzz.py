@@ -4,7 +4,9 @@ The schema is read from ``/api/schema/`` through the WSGI application (no server
 operation it lists is called with generated inputs as each kind of user: anonymous, enterprise,
 researcher, expert, staff of one region and admin, unsafe methods included (the test database
 is rolled back). No response may be a 5xx, and each status, content type and body must be
-the documented ones (the error responses come from portal/openapi.py).
+the documented ones (the error responses come from portal/openapi.py). Half the examples of
+an operation on ``/api/<collection>/{id}/…`` use an id the collection's list shows, so they
+reach the view's logic rather than its 404.
 
 ``FUZZ_EXAMPLES`` bounds the examples per operation and role (small in ``make test``; ``make
 fuzz`` runs many more and sets ``FUZZ_RANDOM=1`` so each run explores new inputs instead of
@@ -24,7 +26,9 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -90,16 +94,49 @@ def tokens(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, 
             request_finished.connect(close_old_connections)
 
 
+@pytest.fixture(scope="module")
+def known_ids(tokens: dict[str, str]) -> dict[str, list[int]]:
+    """The ids each collection's list shows any of the roles (first page), so that half the
+    examples of an operation on ``/api/<collection>/{id}/…`` reach a real object instead of
+    a 404 (the demo data is the same in every test of the module)."""
+    ids: dict[str, set[int]] = {}
+    collections = {label.split()[1].split("/")[2] for label in OPERATIONS if "{id}" in label}
+    for collection in sorted(collections):
+        for role in ROLES:
+            client = APIClient()
+            if role in tokens:
+                client.credentials(HTTP_AUTHORIZATION=f"Token {tokens[role]}")
+            response = client.get(f"/api/{collection}/", {"page_size": 20})
+            if response.status_code != 200:
+                continue
+            body = response.json()
+            rows = body["results"] if isinstance(body, dict) else body
+            ids.setdefault(collection, set()).update(row["id"] for row in rows if "id" in row)
+    return {collection: sorted(found) for collection, found in ids.items() if found}
+
+
+def strategy(operation: Any, known_ids: dict[str, list[int]]) -> Any:
+    """The operation's generated cases; with ``{id}`` in the path, half of them on a known id."""
+    generated = operation.as_strategy()
+    known = known_ids.get(operation.path.split("/")[2])
+    if "{id}" not in operation.path or not known:
+        return generated
+    real = st.sampled_from(known).flatmap(
+        lambda pk: operation.as_strategy(path_parameters={"id": pk})
+    )
+    return st.one_of(real, generated)
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("label", sorted(OPERATIONS))
 @pytest.mark.parametrize("role", list(ROLES))
 def test_operation_never_fails_and_matches_its_schema(
-    role: str, label: str, tokens: dict[str, str]
+    role: str, label: str, tokens: dict[str, str], known_ids: dict[str, list[int]]
 ) -> None:
     operation = OPERATIONS[label]
     headers = {"Authorization": f"Token {tokens[role]}"} if role in tokens else {}
 
-    @given(case=operation.as_strategy())
+    @given(case=strategy(operation, known_ids))
     @settings(
         max_examples=EXAMPLES,
         deadline=None,
