@@ -418,7 +418,7 @@ STATS_CACHE_SECONDS = env.int("STATS_CACHE_SECONDS", default=120)
 # Seconds between two rebuilds of the counts the dashboards sum instead of counting the
 # registers (matching.dashboards.facts; beat). 0: always count the registers. Facts not
 # rebuilt for three intervals are ignored, so without a beat (make run) nothing changes.
-STATS_FACTS_SECONDS = env.int("STATS_FACTS_SECONDS", default=120)
+STATS_FACTS_SECONDS = env.int("STATS_FACTS_SECONDS", default=300)
 if STATS_FACTS_SECONDS:
     CELERY_BEAT_SCHEDULE["matching-stats-facts"] = {
         "task": "matching.tasks.stats_facts_refresh_task",

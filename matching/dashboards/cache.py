@@ -6,7 +6,8 @@ queries (0.5–2 s on the demo; more over 100,000 postings), and twenty staff op
 would each pay that. The figures are kept with the time they were computed (the page
 shows it), and any stage change of a pair makes the next request count afresh (a version
 number in the cache, raised once the change is committed), so an approval shows at once;
-new postings and suggestions show within ``STATS_CACHE_SECONDS``. ``0`` turns caching off.
+new postings and suggestions show within ``STATS_CACHE_SECONDS`` (plus, when the dashboards
+sum facts aggregated ahead, ``STATS_FACTS_SECONDS``: facts.py). ``0`` turns caching off.
 When the cache cannot be reached the figures are computed as if there were no cache.
 """
 
