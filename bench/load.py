@@ -32,6 +32,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -231,11 +232,44 @@ def _backend_pids(env: dict[str, str]) -> list[int]:
         return [int(pid) for (pid,) in rows.fetchall()]
 
 
-def _cpu(groups: dict[str, list[int]]) -> dict[str, dict[int, float]]:
-    return {name: {pid: _cpu_seconds(pid) for pid in pids} for name, pids in groups.items()}
+class CpuTracker:
+    """CPU seconds the processes of each group use from :meth:`start` on, read every
+    time :meth:`sample` runs: a process seen first after the start counts whole, one that
+    ends counts up to its last reading (so the figures are lower bounds, short by at most
+    one sampling interval per process that ended). PostgreSQL backends come and go with
+    the web workers' connections (CONN_MAX_AGE), so one reading at each end misses them."""
+
+    def __init__(self, groups: dict[str, Callable[[], list[int]]]):
+        self.groups = groups
+        self.base: dict[str, dict[int, float]] = {}
+        self.last: dict[str, dict[int, float]] = {name: {} for name in groups}
+
+    def start(self) -> None:
+        self.base = {name: self._read(pids()) for name, pids in self.groups.items()}
+        self.last = {name: dict(seen) for name, seen in self.base.items()}
+
+    def sample(self) -> None:
+        for name, pids in self.groups.items():
+            for pid, seconds in self._read(pids()).items():
+                if seconds:  # 0: it ended between listing and reading
+                    self.last[name][pid] = max(seconds, self.last[name].get(pid, 0.0))
+
+    def used(self) -> dict[str, float]:
+        return {
+            name: round(
+                sum(at - self.base[name].get(pid, 0.0) for pid, at in self.last[name].items()), 1
+            )
+            for name in self.groups
+        }
+
+    @staticmethod
+    def _read(pids: list[int]) -> dict[int, float]:
+        return {pid: _cpu_seconds(pid) for pid in pids}
 
 
-def _locust(base: str, env: dict[str, str]) -> tuple[list[dict[str, str]], list[float]]:
+def _locust(
+    base: str, env: dict[str, str], cpu: CpuTracker
+) -> tuple[list[dict[str, str]], list[float]]:
     prefix = OUT / "load"
     proc = _start(
         [
@@ -259,9 +293,14 @@ def _locust(base: str, env: dict[str, str]) -> tuple[list[dict[str, str]], list[
         OUT / "load_locust.log",
     )
     samples: list[float] = []
+    ticks = 0
     while proc.poll() is None:
-        samples.append(_loadavg()[0])
-        time.sleep(5)
+        cpu.sample()
+        if ticks % 5 == 0:
+            samples.append(_loadavg()[0])
+        ticks += 1
+        time.sleep(1)
+    cpu.sample()
     with (OUT / "load_stats.csv").open(encoding="utf-8") as f:
         return list(csv.DictReader(f)), samples
 
@@ -299,7 +338,8 @@ def _cpu_line(result: dict[str, Any], rows: list[dict[str, Any]]) -> str:
     total = next((r["n"] for r in rows if r["group"] == "all"), 0) or 1
     web = cpu["gunicorn"] + cpu["postgres"]
     return (
-        f"CPU used during the {wall:.0f} s of the run: gunicorn workers {cpu['gunicorn']} s, "
+        f"CPU used during the {wall:.0f} s of the run (each process read every second): "
+        f"gunicorn workers {cpu['gunicorn']} s, "
         f"PostgreSQL backends of the load database {cpu['postgres']} s, Celery worker "
         f"{cpu['celery']} s, i.e. {web / wall:.2f} of the 2 cores for the web side "
         f"({1000 * web / total:.0f} ms of CPU per request, web + database)."
@@ -429,27 +469,21 @@ def main() -> dict[str, Any]:
                 for url in urls:
                     _get(base + url)
         before = _loadavg()
-        groups = {
-            "gunicorn": _group_pids(web.pid),
-            "celery": _group_pids(worker.pid),
-            "postgres": _backend_pids(env),
-        }
-        cpu_before = _cpu(groups)
+        tracker = CpuTracker(
+            {
+                "gunicorn": lambda: _group_pids(web.pid),
+                "celery": lambda: _group_pids(worker.pid),
+                "postgres": lambda: _backend_pids(env),
+            }
+        )
+        tracker.start()
         others = subprocess.run(
             ["ps", "-eo", "pcpu,etime,args", "--sort=-pcpu"], capture_output=True, text=True
         ).stdout.splitlines()[:8]
         started = time.time()
-        stats, samples = _locust(base, env)
+        stats, samples = _locust(base, env, tracker)
         wall = time.time() - started
-        groups["postgres"] = sorted({*groups["postgres"], *_backend_pids(env)})
-        groups["gunicorn"] = sorted({*groups["gunicorn"], *_group_pids(web.pid)})
-        cpu_after = _cpu(groups)
-        cpu = {
-            name: round(
-                sum(at - cpu_before[name].get(pid, 0.0) for pid, at in cpu_after[name].items()), 1
-            )
-            for name in groups
-        }
+        cpu = tracker.used()
         postings = json.loads(_django(POSTINGS.format(seconds=int(time.time() - started) + 5), env))
     finally:
         _stop(worker)
