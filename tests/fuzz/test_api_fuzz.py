@@ -112,6 +112,10 @@ def known_ids(tokens: dict[str, str]) -> dict[str, list[int]]:
             body = response.json()
             rows = body["results"] if isinstance(body, dict) else body
             ids.setdefault(collection, set()).update(row["id"] for row in rows if "id" in row)
+    # Django's test client connects close_old_connections again after each request: take it
+    # off once more, or the fuzzed requests would close PostgreSQL's connection (see tokens).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     return {collection: sorted(found) for collection, found in ids.items() if found}
 
 
