@@ -23,7 +23,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 AXES_ENABLED = False
 # Dashboards count on every request (tests/matching/test_dashboard_cache.py turns it on).
 STATS_CACHE_SECONDS = 0
-# Counted from the registers unless a test rebuilds the facts (tests/matching/test_dashboard_facts.py).
+# Counted from the registers unless a test rebuilds the facts
+# (tests/matching/test_dashboard_facts.py).
 STATS_FACTS_SECONDS = 0
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}  # noqa: F405
 LANGUAGE_CODE = "zh-hans"
