@@ -38,7 +38,7 @@ TOP_FIELDS = ["01", "02", "03", "04", "05", "06", "07", "08"]
 SUBMITTED: collections.deque[int] = collections.deque()
 WORDS = IDS["words"] or ["材料"]
 # username -> (cookies, API token) of its one sign-in
-SESSIONS: dict[str, tuple[dict[str, str], str]] = {}
+SESSIONS: dict[str, tuple[list[tuple[str, str, str, str]], str]] = {}
 LOGIN_LOCK = Semaphore()
 
 
@@ -78,7 +78,7 @@ class Portal(HttpUser):
         self._cookies()
         return {
             "Authorization": f"Token {self.token}",
-            "X-CSRFToken": self.client.cookies.get("csrftoken", ""),
+            "X-CSRFToken": self.client.cookies.get("csrftoken") or "",
             "Referer": self._origin() + "/",
         }
 
@@ -94,10 +94,13 @@ class Portal(HttpUser):
             if username not in SESSIONS:
                 SESSIONS[username] = self._sign_in(username)
         cookies, self.token = SESSIONS[username]
-        for name, value in cookies.items():
-            self.client.cookies.set(name, value)
+        for name, value, domain, path in cookies:
+            # the same domain and path as the server set them: a second cookie of the same
+            # name (say csrftoken, once the server sends it again) would replace it, not sit
+            # beside it (requests then refuses to read either)
+            self.client.cookies.set(name, value, domain=domain, path=path)
 
-    def _sign_in(self, username: str) -> tuple[dict[str, str], str]:
+    def _sign_in(self, username: str) -> tuple[list[tuple[str, str, str, str]], str]:
         self.client.get("/accounts/login/", name="login")
         self._cookies()
         csrf = self.client.cookies.get("csrftoken", "")
@@ -121,7 +124,7 @@ class Portal(HttpUser):
             if not token:
                 response.failure(f"token of {username}: {response.status_code}")
         self._cookies()
-        return {c.name: c.value or "" for c in self.client.cookies}, token
+        return [(c.name, c.value or "", c.domain, c.path) for c in self.client.cookies], token
 
     # ------------------------------------------------------------------ what everyone does
 
