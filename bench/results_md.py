@@ -30,3 +30,25 @@ def replace_section(heading: str, text: str, path: Path = RESULTS) -> None:
         tail = rest[rest.index("\n## ") + 1 :] if "\n## " in rest else ""
         current = head.rstrip() + "\n\n" + tail if tail else head
     path.write_text(current.rstrip() + "\n\n" + text.rstrip() + "\n", encoding="utf-8")
+
+
+def _sections(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """The text before the first ``## `` heading, and each section as (heading, text)."""
+    parts = ("\n" + text).split("\n## ")
+    sections = []
+    for part in parts[1:]:
+        heading = "## " + part.split("\n", 1)[0]
+        sections.append((heading, ("## " + part).rstrip() + "\n"))
+    return parts[0].lstrip("\n"), sections
+
+
+def replace_sections(text: str, path: Path = RESULTS) -> None:
+    """Put ``text`` (a preamble and several ``## `` sections) at the top of the file in
+    place of the preamble and of those sections; the other scripts' sections stay after it,
+    in their order."""
+    current = path.read_text(encoding="utf-8") if path.exists() else ""
+    _preamble, kept = _sections(current)
+    _own_preamble, own = _sections(text)
+    mine = {heading for heading, _body in own}
+    others = [body for heading, body in kept if heading not in mine]
+    path.write_text("\n".join([text.rstrip() + "\n", *others]), encoding="utf-8")
