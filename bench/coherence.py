@@ -54,7 +54,7 @@ if str(ROOT) not in sys.path:
 from thesauri import load_split  # noqa: E402
 
 from matching.engine.index import SparseIndex  # noqa: E402
-from matching.engine.recommend import recommend, recommend_batch  # noqa: E402
+from matching.engine.recommend import candidates_batch, recommend, recommend_batch  # noqa: E402
 from matching.engine.scoring import Weights  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
@@ -172,22 +172,8 @@ def kmeans_labels(topics: np.ndarray, k: int, sample: int = 20_000) -> np.ndarra
 
 def candidates(index: SparseIndex, qstats: list[Any]) -> Cands:
     """Each need's candidates exactly as recommend_batch makes them."""
-    w = Weights()
-    out: Cands = []
-    vectors = [index.query_vector(st) for st in qstats]
-    for start in range(0, len(vectors), 128):
-        part = vectors[start : start + 128]
-        scores = index.lexical_scores_batch(part)
-        for i, qv in enumerate(part):
-            c = index.candidates(
-                qv,
-                scores[i],
-                limit=w.candidates,
-                feedback_docs=w.feedback_docs,
-                query_topic_weight=w.query_topic_weight,
-            )
-            out.append((c.rows, c.lexical, c.topic))
-    return out
+    vectors = (index.query_vector(st) for st in qstats)
+    return [(c.rows, c.lexical, c.topic) for _qv, c in candidates_batch(index, vectors, Weights())]
 
 
 def ranked_by(index: SparseIndex, cands: Cands, fn: Any) -> list[list[str]]:

@@ -56,7 +56,7 @@ if str(ROOT) not in sys.path:
 
 from matching.engine import text  # noqa: E402
 from matching.engine.index import QueryVector, SparseIndex  # noqa: E402
-from matching.engine.recommend import _finish  # noqa: E402
+from matching.engine.recommend import _finish, candidates_batch  # noqa: E402
 from matching.engine.scoring import Weights  # noqa: E402
 from matching.engine.synonyms import groups as curated_groups  # noqa: E402
 from matching.engine.text import PHRASE_SEP, TermStats  # noqa: E402
@@ -254,20 +254,10 @@ def rank(
 ) -> list[list[str]]:
     """What :func:`matching.engine.recommend_batch` does, from ready query vectors."""
     w = Weights()
-    out: list[list[str]] = []
-    for start in range(0, len(vectors), chunk):
-        part = list(vectors[start : start + chunk])
-        scores = index.lexical_scores_batch(part)
-        for i, qv in enumerate(part):
-            cands = index.candidates(
-                qv,
-                scores[i],
-                limit=w.candidates,
-                feedback_docs=w.feedback_docs,
-                query_topic_weight=w.query_topic_weight,
-            )
-            out.append([m.doc_id for m in _finish(index, qv, cands, None, w, k, False)])
-    return out
+    return [
+        [m.doc_id for m in _finish(index, qv, cands, None, w, k, False)]
+        for qv, cands in candidates_batch(index, vectors, w, chunk=chunk)
+    ]
 
 
 def rm3_vectors(

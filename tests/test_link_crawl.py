@@ -129,14 +129,16 @@ def url_name(url: str) -> str:
         return ""
 
 
-def same_site_url(page: str, href: str) -> str | None:
+def same_site_url(page: str, href: str, skip_names: set[str] = SKIP_URL_NAMES) -> str | None:
+    """The path and query of ``href`` on ``page`` when it is a page of this site worth
+    visiting (not a static file, not a view in ``skip_names``); else None."""
     href = href.strip()
     if not href or href.startswith(("#", "mailto:", "tel:", "javascript:", "data:")):
         return None
     parts = urlsplit(urljoin(page, href))
     if parts.scheme not in ("", "http", "https") or parts.netloc not in ("", "testserver"):
         return None
-    if parts.path.startswith(SKIP_PREFIXES) or url_name(parts.path) in SKIP_URL_NAMES:
+    if parts.path.startswith(SKIP_PREFIXES) or url_name(parts.path) in skip_names:
         return None
     return parts.path + (f"?{parts.query}" if parts.query else "")
 

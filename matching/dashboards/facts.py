@@ -83,7 +83,8 @@ def interval() -> int:
     return int(getattr(settings, "STATS_FACTS_SECONDS", 0))
 
 
-def _local_date(value: dt.date | dt.datetime) -> dt.date:
+def local_date(value: dt.date | dt.datetime) -> dt.date:
+    """The local date of a datetime (a date stays as it is)."""
     if isinstance(value, dt.datetime):
         return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     return value
@@ -136,7 +137,7 @@ def _groups(
     )
     for row in rows:
         yield Group(
-            _local_date(row["g_at"]), row["g_region"], "", row["g_key"], row["g_flag"], row["n"]
+            local_date(row["g_at"]), row["g_region"], "", row["g_key"], row["g_flag"], row["n"]
         )
 
 
@@ -211,7 +212,7 @@ def stored_groups(
     )
     return [
         Group(
-            _local_date(row["g_at"]),
+            local_date(row["g_at"]),
             row["region_code"],
             row["other_region_code"],
             row["field_key"],
@@ -242,7 +243,7 @@ def _pair_groups() -> Iterator[Group]:
         "status",
     )
     for need_id, created_at, region, other, status in pairs.iterator(chunk_size=BATCH):
-        day = _local_date(created_at)
+        day = local_date(created_at)
         flag = status == MatchStatus.SUGGESTED
         for key in (ALL, *keys_of.get(need_id, ())):
             counts[(day, region, other or "", key, flag)] += 1

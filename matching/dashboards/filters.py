@@ -88,9 +88,6 @@ class StatsFilter:
     def with_period(self, start: dt.date, end: dt.date) -> StatsFilter:
         return replace(self, date_from=start, date_to=end)
 
-    def with_field(self, field: str) -> StatsFilter:
-        return replace(self, field=field)
-
     def months(self) -> list[dt.date]:
         """The first day of every month the period touches, in order."""
         first = self.date_from.replace(day=1)

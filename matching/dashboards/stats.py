@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -92,7 +92,8 @@ def _money(value: Decimal | float | None) -> float:
 
 
 def postings_counted(*, kind: str, user: User | None, filters: StatsFilter) -> QuerySet[Any]:
-    """The postings the figures count for this user and filter (module docstring)."""
+    """The postings the figures count for this user and filter (module docstring), but for
+    the field: :func:`matching.dashboards.facts.posting_groups` counts by field key."""
     model = KINDS[kind]
     if is_staff_view(user):
         qs = scoping.scope_by_region(model.objects.all(), user)
@@ -104,11 +105,6 @@ def postings_counted(*, kind: str, user: User | None, filters: StatsFilter) -> Q
     )
     if filters.region:
         qs = qs.filter(region_code__startswith=filters.region_prefix)
-    if filters.field:
-        in_field = model.fields.through.objects.filter(**{f"{kind}_id": OuterRef("pk")}).filter(
-            Q(techfield__code=filters.field) | Q(techfield__parent__code=filters.field)
-        )
-        qs = qs.filter(Exists(in_field))
     return qs
 
 
@@ -299,11 +295,6 @@ class Counted:
         return sum(g.n for g in self.postings[kind] if g.key == self.filter_key)
 
 
-def _posting_scope(*, kind: str, user: User | None, filters: StatsFilter) -> QuerySet[Any]:
-    """:func:`postings_counted` without the field filter (field keys do that)."""
-    return postings_counted(kind=kind, user=user, filters=filters.with_field(""))
-
-
 def _region_q(prefix: str) -> Q:
     """Stored pair facts with either side in the region prefix."""
     return Q(region_code__startswith=prefix) | Q(other_region_code__startswith=prefix)
@@ -316,14 +307,14 @@ def counted(*, user: User | None, filters: StatsFilter) -> Counted:
     group, names = _field_rows(filters.field)
     keys = {filter_key, *names}
     facts_at = facts.facts_fresh()
-    jurisdiction = scoping.jurisdiction_of(user) or "" if staff else ""
+    jurisdiction = scoping.jurisdiction_of(user) or ""
     postings: dict[str, list[facts.Group]] = {}
     for kind in KINDS:
         if facts_at is None:
-            scope = _posting_scope(kind=kind, user=user, filters=filters)
+            scope = postings_counted(kind=kind, user=user, filters=filters)
             postings[kind] = facts.posting_groups(scope, keys=keys)
             continue
-        where = Q(region_code__startswith=jurisdiction)
+        where = scoping.region_q(user) or Q()
         if filters.region:
             where &= Q(region_code__startswith=filters.region_prefix)
         postings[kind] = facts.stored_groups(
@@ -531,17 +522,18 @@ def stats_by_field(
         for posting_group in counts.postings[kind]:
             if posting_group.key in names:
                 table[posting_group.key][kind + "s"] += posting_group.n
+    # the fields of every moved pair's need, one query for both figures
+    need_fields = Need.fields.through.objects.filter(
+        need_id__in={row["need_id"] for row in counts.moved}
+    ).values_list("need_id", "techfield__code", "techfield__parent__code")
+    fields_of_need: dict[int, set[str]] = defaultdict(set)
+    for need_id, code, parent in need_fields:
+        key = key_of(code, parent)
+        if key is not None:
+            fields_of_need[need_id].add(key)
     pair_keys = ("approved", "signed") if is_staff_view(user) else ("signed",)
     for figure in pair_keys:
         rows = picked(counts.moved, filters, **PAIR_FIGURES[figure])
-        need_fields = Need.fields.through.objects.filter(
-            need_id__in={row["need_id"] for row in rows}
-        ).values_list("need_id", "techfield__code", "techfield__parent__code")
-        fields_of_need: dict[int, set[str]] = defaultdict(set)
-        for need_id, code, parent in need_fields:
-            key = key_of(code, parent)
-            if key is not None:
-                fields_of_need[need_id].add(key)
         pairs_of_field: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for row in rows:
             for key in fields_of_need.get(row["need_id"], ()):
@@ -566,12 +558,7 @@ def stats_by_field(
 
 
 def _local_month(value: dt.datetime | dt.date | None) -> dt.date | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        value = timezone.localtime(value) if timezone.is_aware(value) else value
-        return value.date().replace(day=1)
-    return value.replace(day=1)
+    return None if value is None else facts.local_date(value).replace(day=1)
 
 
 def _month_period(month: dt.date, filters: StatsFilter) -> StatsFilter:

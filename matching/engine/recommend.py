@@ -8,7 +8,7 @@ queries.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +20,7 @@ from matching.engine.index import Candidates, QueryVector, SparseIndex
 from matching.engine.scoring import Weights, combine, factor_values, weights_from
 from matching.engine.text import TermStats
 
-__all__ = ["Match", "recommend", "recommend_batch"]
+__all__ = ["Match", "candidates_batch", "recommend", "recommend_batch"]
 
 
 @dataclass
@@ -211,21 +211,40 @@ def recommend_batch(
     """:func:`recommend` for many queries: the lexical stage is one sparse product per
     ``chunk`` queries; the rest runs per query on its candidates."""
     w = weights_from(weights)
+    vectors = (index.query_vector(q) for q in queries)
     out: list[list[Match]] = []
-    for start in range(0, len(queries), chunk):
-        part = queries[start : start + chunk]
-        vectors = [index.query_vector(q) for q in part]
-        scores = index.lexical_scores_batch(vectors)
-        for i, qv in enumerate(vectors):
-            cands = index.candidates(
-                qv,
-                scores[i],
-                limit=w.candidates,
-                feedback_docs=w.feedback_docs,
-                query_topic_weight=w.query_topic_weight,
-            )
-            query_facts = facts[start + i] if facts is not None else None
-            out.append(
-                _finish(index, qv, cands, query_facts, w, k, explain, min_evidence=min_evidence)
-            )
+    for i, (qv, cands) in enumerate(candidates_batch(index, vectors, w, chunk=chunk)):
+        query_facts = facts[i] if facts is not None else None
+        out.append(_finish(index, qv, cands, query_facts, w, k, explain, min_evidence=min_evidence))
     return out
+
+
+def candidates_batch(
+    index: SparseIndex, vectors: Iterable[QueryVector], w: Weights, *, chunk: int = 128
+) -> Iterator[tuple[QueryVector, Candidates]]:
+    """Each query vector with its candidates, in order: the lexical stage is one sparse
+    product per ``chunk`` vectors (what :func:`recommend_batch` ranks; the benchmarks that
+    re-rank the engine's candidates start here too)."""
+    part: list[QueryVector] = []
+    for qv in vectors:
+        part.append(qv)
+        if len(part) == chunk:
+            yield from _candidates_of(index, part, w)
+            part = []
+    if part:
+        yield from _candidates_of(index, part, w)
+
+
+def _candidates_of(
+    index: SparseIndex, part: list[QueryVector], w: Weights
+) -> Iterator[tuple[QueryVector, Candidates]]:
+    scores = index.lexical_scores_batch(part)
+    for i, qv in enumerate(part):
+        cands = index.candidates(
+            qv,
+            scores[i],
+            limit=w.candidates,
+            feedback_docs=w.feedback_docs,
+            query_topic_weight=w.query_topic_weight,
+        )
+        yield qv, cands

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 
 if TYPE_CHECKING:
@@ -27,6 +28,13 @@ def jurisdiction_of(user: Any) -> str | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     return user.jurisdiction  # type: ignore[no-any-return]
+
+
+def require_staff(user: Any, message: str) -> None:
+    """Refuse (PermissionDenied with ``message``) anyone who is not bureau staff, of any
+    jurisdiction: the check before creating a pair, an event, a challenge list or a round."""
+    if jurisdiction_of(user) is None:
+        raise PermissionDenied(message)
 
 
 def region_q(user: User | None, field: str = "region_code") -> Q | None:

@@ -404,8 +404,7 @@ def match_bulk_decide(
 def require_broker(user: User | None) -> None:
     """Only staff with a jurisdiction add pairs by hand (each pair is then checked against
     it): 403 before the input is read."""
-    if scoping.jurisdiction_of(user) is None:
-        raise PermissionDenied(_("只有辖区内的科技局工作人员可以添加对接。"))
+    scoping.require_staff(user, _("只有辖区内的科技局工作人员可以添加对接。"))
 
 
 @transaction.atomic

@@ -61,8 +61,7 @@ def can_manage(user: Any, programme: Programme) -> bool:
 
 def require_creator(user: Any) -> None:
     """Bureau staff (of any jurisdiction) create programmes."""
-    if user.jurisdiction is None:
-        raise PermissionDenied(_("只有科技局工作人员可以发布榜单或大赛。"))
+    scoping.require_staff(user, _("只有科技局工作人员可以发布榜单或大赛。"))
 
 
 def require_manager(user: Any, programme: Programme) -> None:

@@ -22,6 +22,7 @@ from accounts.models import Organization, User
 from accounts.notifications import notify
 from matching.lists.services import pair_scores
 from matching.models import FollowUpChannel, MatchStatus
+from matching.pairs import scoping
 from matching.pairs.programmes import Activity, pair_reach
 from portal.dispatch import assignment as optimiser
 from portal.dispatch import selectors
@@ -46,8 +47,7 @@ ROUND_FIELDS = (
 
 def require_creator(user: Any) -> None:
     """Bureau staff (of any jurisdiction) start rounds."""
-    if user.jurisdiction is None:
-        raise PermissionDenied(_("只有科技局工作人员可以发起派遣。"))
+    scoping.require_staff(user, _("只有科技局工作人员可以发起派遣。"))
 
 
 def require_manager(user: Any, round_: Round) -> None:
@@ -125,7 +125,6 @@ def enterprises_add(
     return added
 
 
-@transaction.atomic
 def require_own_enterprise(user: User, row: RoundEnterprise) -> None:
     """Only the enterprise's own people set what it excludes."""
     org = getattr(user, "organization", None)
@@ -133,6 +132,7 @@ def require_own_enterprise(user: User, row: RoundEnterprise) -> None:
         raise PermissionDenied(_("只能设置本企业的回避单位。"))
 
 
+@transaction.atomic
 def exclusions_set(
     *, user: User, enterprise_id: int, organization_ids: Iterable[int]
 ) -> RoundEnterprise:

@@ -63,8 +63,7 @@ def registration_is_mine(user: Any, registration: Registration) -> bool:
 
 def require_creator(user: User) -> None:
     """Bureau staff (of any jurisdiction) create events."""
-    if user.jurisdiction is None:
-        raise PermissionDenied(_("只有科技局工作人员可以创建对接会。"))
+    scoping.require_staff(user, _("只有科技局工作人员可以创建对接会。"))
 
 
 def require_manager(user: User, event: Event) -> None:

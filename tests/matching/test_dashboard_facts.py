@@ -20,7 +20,14 @@ from matching.models import Match, MatchStatus, PairKind
 from matching.pairs import services as workflow
 from portal.models import PostingStatus
 from tests.matching.factories import ExpertFactory, NeedFactory, ResultFactory, listed
-from tests.matching.test_dashboard_filters import BOTH, FEB, JAN, _at, _pair
+from tests.matching.test_dashboard_filters import (  # noqa: F401 (story: a fixture)
+    BOTH,
+    FEB,
+    JAN,
+    _at,
+    _pair,
+    story,
+)
 from tests.matching.workflow_fixtures import *  # noqa: F403
 
 pytestmark = pytest.mark.django_db
@@ -29,31 +36,16 @@ JAN_15, FEB_10 = dt.date(2026, 1, 15), dt.date(2026, 2, 10)
 
 
 @pytest.fixture
-def world(staff: User, qd_staff: User) -> dict[str, Any]:
-    """Pairs at every stage in two cities and two districts, and postings that test the
-    field keys: a need in a top field and one of its sub-fields, one in two sub-fields of
-    the same top field, one in two top fields, one without a field; a closed result, a
-    draft, an expert; a pair across two cities; a suggestion of a need in another city."""
-    made: dict[str, Any] = {
-        "jan_signed": _pair(
-            user=staff, region="370102", field="0101", day=JAN_15, stage=S.SIGNED, amount="100"
-        ),
-        "jan_intention": _pair(
-            user=staff, region="370102", field="0101", day=JAN_15, stage=S.INTENTION
-        ),
-        "feb_signed": _pair(
-            user=staff, region="370103", field="0402", day=FEB_10, stage=S.SIGNED, amount="50.5"
-        ),
-        "feb_approved": _pair(
-            user=staff, region="370100", field="0402", day=FEB_10, stage=S.APPROVED
-        ),
-        "feb_suggested": _pair(
-            user=staff, region="370103", field="0101", day=FEB_10, stage=S.SUGGESTED
-        ),
-        "qingdao_signed": _pair(
-            user=qd_staff, region="370202", field="0101", day=JAN_15, stage=S.SIGNED, amount="9"
-        ),
-    }
+def world(request: pytest.FixtureRequest, staff: User) -> dict[str, Any]:
+    """The dashboard filters' story (pairs at every stage in two cities and two districts)
+    and postings that test the field keys: a need in a top field and one of its sub-fields,
+    one in two sub-fields of the same top field, one in two top fields, one without a field;
+    a closed result, a draft, an expert; an approved pair filed under the city itself; a
+    pair across two cities; a suggestion of a need in another city."""
+    made: dict[str, Any] = dict(request.getfixturevalue("story"))
+    made["city_approved"] = _pair(
+        user=staff, region="370100", field="0201", day=FEB_10, stage=S.APPROVED
+    )
     with _at(JAN_15):
         NeedFactory(region_code="370102", field_codes=["01", "0101"])
         NeedFactory(region_code="370103", field_codes=["0401", "0402"])

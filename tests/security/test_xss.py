@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from io import StringIO
 from typing import Any
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urlencode
 
 import openpyxl
 import pytest
@@ -35,7 +35,7 @@ from django.test import Client
 
 from accounts.models import Notification, User
 from portal.spreadsheets import FORMULA_STARTS
-from tests.test_link_crawl import pattern_of, url_name
+from tests.test_link_crawl import SKIP_URL_NAMES, pattern_of, same_site_url, url_name
 
 # Each fits the shortest field filled (50 characters). MARK appears in all but the template
 # and formula ones, so that a page showing a payload can be told from one that does not.
@@ -104,7 +104,6 @@ ROLES: dict[str, list[str]] = {
 MAX_DEPTH = 3
 SAMPLES_PER_PATTERN = 2
 MAX_URLS_PER_ROLE = 100
-SKIP_PREFIXES = ("/static/", "/media/", "/accounts/logout/", "/i18n/")
 # Fetched and checked, never followed: Django's admin (its change lists would use the whole
 # budget) and the JSON API.
 LEAF_PREFIXES = ("/admin/", "/api/")
@@ -240,20 +239,12 @@ class InjectionFinder(HTMLParser):
             self._select_value = a.get("value", "")
 
 
+# Besides the link crawl's: each notification leads to another page, found from its lists.
+SKIPPED = SKIP_URL_NAMES | {"accounts:notification-open"}
+
+
 def same_site(page: str, href: str) -> str | None:
-    href = href.strip()
-    if not href or href.startswith(("#", "mailto:", "tel:", "javascript:", "data:")):
-        return None
-    parts = urlsplit(urljoin(page, href))
-    if parts.scheme not in ("", "http", "https") or parts.netloc not in ("", "testserver"):
-        return None
-    if parts.path.startswith(SKIP_PREFIXES) or url_name(parts.path) in (
-        "accounts:logout",
-        "set_language",
-        "accounts:notification-open",
-    ):
-        return None
-    return parts.path + (f"?{parts.query}" if parts.query else "")
+    return same_site_url(page, href, SKIPPED)
 
 
 @dataclass
