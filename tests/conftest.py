@@ -20,11 +20,11 @@ from tests.accounts.factories import OrganizationFactory, member
 def fresh_process_state() -> Iterator[None]:
     """Each test starts with what a new worker process has: an empty cache, no in-memory
     index and plain jieba (no domain dictionary from an earlier test's rolled-back data)."""
-    from matching.lists import dictionary, services
+    from matching.lists import dictionary, index_cache
 
     yield
     cache.clear()
-    services.index_cache_clear()
+    index_cache.index_cache_clear()
     dictionary.reset_process_state()
 
 

@@ -192,10 +192,10 @@ class Texts:
     ) -> dict[str, Any]:
         """``title``/``keywords``/``body`` as the posting services pass them to
         :func:`search_tokens_for`; ``engine_title``/``engine_body`` as
-        :func:`matching.lists.services.document_text` gives them to the engine."""
+        :func:`matching.lists.documents.document_text` gives them to the engine."""
         if key not in self.cache:
             from matching.lists import engine_api as adapter
-            from matching.lists.services import DocumentText
+            from matching.lists.documents import DocumentText
             from portal.models import Need
             from portal.search import search_tokens_for
 
@@ -445,7 +445,7 @@ def _registers(orgs: dict[str, list[Any]], qilu: Any, rng: random.Random) -> dic
 def _index_and_lists(sample: list[int]) -> dict[str, float]:
     from django.db import connection
 
-    from matching.lists import services
+    from matching.lists import documents, index_cache, services
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -453,11 +453,11 @@ def _index_and_lists(sample: list[int]) -> dict[str, float]:
         for table in ("portal_need", "portal_result", "portal_expert", "matching_documentterms"):
             cursor.execute(f"VACUUM ANALYZE {table}")
     timings["vacuum analyze"] = time.perf_counter() - t0
-    for kind in services.KINDS:
-        services.epoch_advance(kind=kind)
+    for kind in documents.KINDS:
+        documents.epoch_advance(kind=kind)
     t0 = time.perf_counter()
     for kind in ("result", "expert"):
-        services.index_for(kind=kind)
+        index_cache.index_for(kind=kind)
     timings["index build (results + experts, this process)"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     for pk in sample:

@@ -34,8 +34,8 @@ from matching.engine.learning import (
 )
 from matching.learning.models import FitVerdict, WeightFit
 from matching.learning.selectors import default_weights, weights_for_region
+from matching.lists import documents, index_cache
 from matching.lists import engine_api as adapter
-from matching.lists import services as lists
 from matching.models import DocumentKind, DocumentTerms, MatchDecision, PairKind
 from portal.models import PostingStatus
 from portal.reference.regions import region_prefix
@@ -101,7 +101,7 @@ def _rescore(need_id: int, kind: str, decisions: list[MatchDecision]) -> Decided
     unit = unit_weights(default_weights())
     wanted = [d.match.result_id or d.match.expert_id for d in decisions]
     found = adapter.recommend(
-        lists.index_for(kind=offer_kind),
+        index_cache.index_for(kind=offer_kind),
         adapter.stats_from_json(row.terms),
         facts=adapter.facts_from_json(row.facts),
         k=unit.candidates,
@@ -109,7 +109,7 @@ def _rescore(need_id: int, kind: str, decisions: list[MatchDecision]) -> Decided
         include=[str(pk) for pk in wanted],
     )
     published = set(
-        lists.MODELS[offer_kind]
+        documents.MODELS[offer_kind]
         .objects.filter(pk__in=[int(m.doc_id) for m in found], status=PostingStatus.PUBLISHED)
         .values_list("pk", flat=True)
     )

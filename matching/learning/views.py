@@ -16,8 +16,8 @@ from accounts.models import User
 from matching.engine.learning import PARTS
 from matching.learning import selectors
 from matching.learning.services import fit_policy, rank_summary
+from matching.lists.documents import top_k
 from matching.lists.explain import FACTOR_LABELS
-from matching.lists.services import top_k
 from matching.models import Match, WeightFit
 from matching.pairs import scoping
 

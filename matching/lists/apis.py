@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from matching.lists import selectors, services
+from matching.lists import documents, selectors
 from matching.lists.explain import explanation_summary
 from matching.models import MatchStatus
 from portal.access import hidden_fields
@@ -70,14 +70,14 @@ class RecommendationListApi(APIView):
         assert isinstance(user, User)
         selectors.posting_for_recommendations(user=user, kind=self.kind, pk=pk)
         try:
-            limit = max(1, min(int(request.query_params.get("limit", services.top_k())), 100))
+            limit = max(1, min(int(request.query_params.get("limit", documents.top_k())), 100))
         except ValueError:
-            limit = services.top_k()
+            limit = documents.top_k()
         show_scores = selectors.user_sees_scores(user=user)
         lists = selectors.list_rows_for_document(user=user, kind=self.kind, pk=pk, limit=limit)
         items = [
             self._item(row, user, show_scores)
-            for target in services.TARGETS[self.kind]
+            for target in documents.TARGETS[self.kind]
             for row in lists.get(target, [])
         ]
         return Response(self.OutputSerializer(items, many=True).data)

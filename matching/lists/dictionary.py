@@ -31,13 +31,13 @@ refresh) no domain terms are installed: plain jieba, exactly as before.
 **What a change makes stale.** Term statistics (``DocumentTerms.terms``) and
 ``Posting.search_tokens`` were cut with the old dictionary. :func:`dictionary_refresh`
 therefore clears ``DocumentTerms.content_hash`` of every row, so the next index pass of
-``matching.lists.services.rematch_all_start`` (``document_index`` re-tokenises a row whose content
-hash differs) cuts every published document again, and :func:`search_tokens_refresh`
+``matching.lists.rematch.rematch_all_start`` (``document_index`` re-tokenises a row whose
+content hash differs) cuts every published document again, and :func:`search_tokens_refresh`
 rewrites the search tokens. The nightly job runs, in this order::
 
     if dictionary.dictionary_refresh():      # True when the dictionary moved
         dictionary.search_tokens_refresh()
-    services.rematch_all_start()
+    rematch.rematch_all_start()
 
 The management command ``match_bench`` never uses this module: it ranks files, not the
 portal's data, and stays dictionary-free.

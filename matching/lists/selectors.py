@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from accounts.models import User
-from matching.lists.services import MODELS, TARGETS
+from matching.lists.documents import MODELS, TARGETS
 from matching.models import Match, MatchStatus, Recommendation, RematchJob
 from portal.access import can_view_all
 from portal.models import Expert, Need, Result

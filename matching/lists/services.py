@@ -1,220 +1,60 @@
-"""Operations of the matching engine that change state: index documents, write suggestions,
-run and repair rematches.
+"""The recommendation lists: index a posting, score it against the other side, write its
+lists and the pairs they suggest, and keep the other side's lists in step.
+
+Beside it: :mod:`matching.lists.documents` (a posting's text, facts and stored term
+statistics, index versions and epochs), :mod:`matching.lists.index_cache` (each process's
+in-memory index) and :mod:`matching.lists.rematch` (full rematches and repairs).
 
 The database is the source of truth and the queue is only a hint: every change first marks
 the document stale in the database, the task that follows clears the mark when its
-recommendations are written, and :func:`requeue_stale` re-enqueues whatever a lost task
-left behind. Every write is an idempotent upsert or a guarded status transition, so a task
-that runs twice does no harm.
+recommendations are written, and :func:`matching.lists.rematch.requeue_stale` re-enqueues
+whatever a lost task left behind. Every write is an idempotent upsert or a guarded status
+transition, so a task that runs twice does no harm.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
-import json
 import logging
 import threading
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
-from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import OperationalError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from matching.learning import selectors as learned
 from matching.lists import dictionary
 from matching.lists import engine_api as adapter
+from matching.lists.documents import (
+    MODELS,
+    PAIR_KINDS,
+    TEXT_RECIPE,
+    _load_posting,
+    check_kind,
+    document_facts,
+    document_mark_stale,
+    document_text,
+    index_version_bump,
+    leave_epoch,
+    matching_weights,
+    top_k,
+)
+from matching.lists.index_cache import index_for, stored_epoch
 from matching.models import (
-    ChunkPhase,
     DocumentKind,
     DocumentTerms,
-    IndexState,
-    JobStatus,
     Match,
     MatchStatus,
-    PairKind,
     Recommendation,
-    RematchChunk,
-    RematchJob,
 )
-from portal.models import Expert, Need, PostingStatus, Result
+from portal.models import PostingStatus
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-
-KINDS: tuple[str, ...] = (DocumentKind.NEED, DocumentKind.RESULT, DocumentKind.EXPERT)
-MODELS: dict[str, type[Need] | type[Result] | type[Expert]] = {
-    DocumentKind.NEED: Need,
-    DocumentKind.RESULT: Result,
-    DocumentKind.EXPERT: Expert,
-}
-# kind of a document -> the kinds whose lists it appears in (and that appear in its lists)
-TARGETS: dict[str, tuple[str, ...]] = {
-    DocumentKind.NEED: (DocumentKind.RESULT, DocumentKind.EXPERT),
-    DocumentKind.RESULT: (DocumentKind.NEED,),
-    DocumentKind.EXPERT: (DocumentKind.NEED,),
-}
-# kind of the supply side -> kind of the pair
-PAIR_KINDS: dict[str, str] = {
-    DocumentKind.RESULT: PairKind.NEED_RESULT,
-    DocumentKind.EXPERT: PairKind.NEED_EXPERT,
-}
-# statuses in which an expert is busy with a pair (counts against the expert's capacity)
-ACTIVE_STATUSES = (
-    MatchStatus.APPROVED,
-    MatchStatus.CONTACTED,
-    MatchStatus.NEGOTIATING,
-    MatchStatus.INTENTION,
-)
-# Bump when the text extraction below changes, so every document is re-tokenised.
-TEXT_RECIPE = "2"
-
-
-def top_k() -> int:
-    return int(getattr(settings, "MATCHING_TOP_K", 10))
-
-
-def matching_weights(*, region: str | None = None) -> adapter.Weights:
-    """The settings' weights; for a need of ``region``, the weights learnt from staff
-    decisions on that region's needs when a fit is in force there (issue 15)."""
-    if region is None:
-        return adapter.weights_from(getattr(settings, "MATCHING_WEIGHTS", None))
-    return learned.weights_for_region(region=region)
-
-
-def _check_kind(kind: str) -> str:
-    if kind not in MODELS:
-        raise ValueError(f"unknown document kind: {kind!r}")
-    return kind
-
-
-# ---------------------------------------------------------------------------- documents
-
-
-@dataclass(frozen=True)
-class DocumentText:
-    title: str
-    keywords: list[str]
-    body: str
-
-    def digest(self, dictionary: str | None = None) -> str:
-        """What the stored term statistics were cut from: the recipe, the domain dictionary
-        the tokeniser had, and the text. A new dictionary makes every digest differ, so no
-        text stays cut with an old one."""
-        payload = json.dumps(
-            [TEXT_RECIPE, dictionary or "", self.title, self.keywords, self.body],
-            ensure_ascii=False,
-        )
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
-def _number(value: Decimal | None) -> float | None:
-    return float(value) if value is not None else None
-
-
-def _field_codes(posting: Need | Result | Expert) -> tuple[str, ...]:
-    return tuple(sorted(f.code for f in posting.fields.all()))
-
-
-def _modes(posting: Need | Result | Expert) -> tuple[str, ...]:
-    return tuple(sorted(m.code for m in posting.cooperation_modes.all()))
-
-
-def document_text(*, kind: str, posting: Need | Result | Expert) -> DocumentText:
-    """The text the engine sees of a posting (title / keywords / body)."""
-    if isinstance(posting, Need):
-        return DocumentText(posting.title, posting.keyword_list, posting.description)
-    if isinstance(posting, Result):
-        return DocumentText(posting.title, posting.keyword_list, posting.summary)
-    # An expert's name says nothing about what they know: research keywords and the
-    # biography carry the text.
-    body = "\n".join(p for p in (posting.biography, posting.representative_results) if p)
-    return DocumentText("", posting.keyword_list, body)
-
-
-def expert_capacity_left(*, expert: Expert) -> float:
-    """Share of the expert's capacity not taken by pairs in progress (0 = fully booked)."""
-    if expert.capacity <= 0:
-        return 0.0
-    busy = Match.objects.filter(expert=expert, status__in=ACTIVE_STATUSES).count()
-    return max(expert.capacity - busy, 0) / expert.capacity
-
-
-def document_facts(*, kind: str, posting: Need | Result | Expert) -> adapter.Facts:
-    """Structured facts of a posting in the engine's terms (absent facts stay neutral)."""
-    common: dict[str, Any] = {
-        "fields": _field_codes(posting),
-        "region": posting.region_code or "",
-        "cooperation": _modes(posting),
-    }
-    if isinstance(posting, Need):
-        maturity = posting.expected_maturity
-        budget = posting.budget_max if posting.budget_max is not None else posting.budget_min
-        return adapter.Facts(
-            **common,
-            maturity=float(maturity.rank) if maturity else None,
-            budget=_number(budget),
-        )
-    if isinstance(posting, Result):
-        maturity = posting.maturity
-        return adapter.Facts(
-            **common,
-            maturity=float(maturity.rank) if maturity else None,
-            price=_number(posting.asking_price),
-        )
-    return adapter.Facts(**common, capacity=expert_capacity_left(expert=posting))
-
-
-def _load_posting(kind: str, pk: int) -> Need | Result | Expert | None:
-    _check_kind(kind)
-    related = ("fields", "cooperation_modes")
-    if kind == DocumentKind.NEED:
-        return (
-            Need.objects.select_related("expected_maturity")
-            .prefetch_related(*related)
-            .filter(pk=pk)
-            .first()
-        )
-    if kind == DocumentKind.RESULT:
-        return (
-            Result.objects.select_related("maturity")
-            .prefetch_related(*related)
-            .filter(pk=pk)
-            .first()
-        )
-    return Expert.objects.prefetch_related(*related).filter(pk=pk).first()
-
-
-@transaction.atomic
-def index_version_bump(*, kind: str) -> int:
-    """Move the register's version stamp and return the new version.
-
-    The row lock taken by the UPDATE is held until commit, so versions are handed out and
-    committed in order: a process that sees version V committed also sees every change <= V.
-    """
-    IndexState.objects.get_or_create(kind=_check_kind(kind))
-    IndexState.objects.filter(kind=kind).update(version=F("version") + 1)
-    return IndexState.objects.values_list("version", flat=True).get(kind=kind)
-
-
-@transaction.atomic
-def document_mark_stale(*, kind: str, pk: int) -> None:
-    """Record in the database that a posting changed and must be indexed and matched again."""
-    now = timezone.now()
-    updated = DocumentTerms.objects.filter(kind=_check_kind(kind), object_id=pk).update(
-        stale=True, updated_at=now
-    )
-    if not updated:
-        DocumentTerms.objects.get_or_create(
-            kind=kind, object_id=pk, defaults={"stale": True, "is_active": False}
-        )
 
 
 @transaction.atomic
@@ -238,7 +78,7 @@ def document_index(*, kind: str, pk: int) -> DocumentTerms | None:
     if row.is_active and row.content_hash == digest and row.facts == facts:
         return row
     update_fields = ["facts", "is_active", "version", "stale", "updated_at"]
-    update_fields += _leave_epoch(row)
+    update_fields += leave_epoch(row)
     if row.content_hash != digest or not row.terms:
         stats = adapter.analyze(title=text.title, keywords=text.keywords, body=text.body)
         row.terms = adapter.stats_to_json(stats)
@@ -266,165 +106,13 @@ def document_deactivate(*, kind: str, pk: int) -> None:
         if row.is_active:
             row.version = index_version_bump(kind=kind)
             fields.append("version")
-            fields += _leave_epoch(row)
+            fields += leave_epoch(row)
         row.is_active = False
         row.stale = False
         row.scored_at = timezone.now()
         row.save(update_fields=fields)
     touched = lists_clear(kind=kind, pk=pk)
     lists_refill(owners=touched, withdrawn_kind=kind)
-
-
-def _leave_epoch(row: DocumentTerms) -> list[str]:
-    """A document of the current epoch changes: keep the terms the epoch was built with, so
-    any process rebuilds the very same epoch (and then applies this change on top)."""
-    if not row.in_main or row.main_terms is not None:
-        return []
-    row.main_terms = row.terms
-    return ["main_terms"]
-
-
-@transaction.atomic
-def epoch_advance(*, kind: str, only_if_empty: bool = False) -> int:
-    """Start a new epoch of one register: every document now in the index becomes part of
-    the statistics (average length, topic space, pruned terms) all processes build on.
-
-    Scores change with the epoch, so a full rematch calls this between indexing and
-    matching; a register's first use calls it with ``only_if_empty`` (no epoch yet).
-    Returns the epoch number.
-    """
-    IndexState.objects.get_or_create(kind=_check_kind(kind))
-    state = IndexState.objects.select_for_update().get(kind=kind)
-    if only_if_empty and state.epoch > 0:
-        return state.epoch
-    DocumentTerms.objects.filter(kind=kind).update(in_main=F("is_active"), main_terms=None)
-    state.epoch += 1
-    state.generation = uuid.uuid4().hex
-    state.save(update_fields=["epoch", "generation", "updated_at"])
-    return state.epoch
-
-
-# ---------------------------------------------------------------------------- index cache
-
-
-@dataclass
-class _CachedIndex:
-    index: adapter.SparseIndex
-    version: int
-    generation: str
-    epoch: int
-
-
-_cache: dict[str, _CachedIndex] = {}
-_cache_lock = threading.RLock()
-
-
-def index_cache_clear() -> None:
-    """Forget this process's in-memory indexes (tests; a reload happens on next use)."""
-    with _cache_lock:
-        _cache.clear()
-
-
-def _stored_state(kind: str) -> tuple[int, str, int]:
-    row = IndexState.objects.filter(kind=kind).values_list("version", "generation", "epoch").first()
-    return (int(row[0]), str(row[1]), int(row[2])) if row else (0, "", 0)
-
-
-def _epoch(kind: str) -> int:
-    cached = _cache.get(kind)
-    return cached.epoch if cached is not None else _stored_state(kind)[2]
-
-
-def _rebuild(kind: str) -> _CachedIndex:
-    """The index of one register exactly as every other process has it.
-
-    The main segment is the epoch's documents with the terms the epoch was built with, in
-    id order, so its statistics come out the same in every process; epoch documents that
-    changed or left since are then withdrawn, and the documents added or changed since the
-    epoch are added in the order of their changes, as a long-running process applied them.
-    """
-    documents = DocumentTerms.objects.filter(kind=kind)
-    if not documents.filter(in_main=True).exists() and documents.filter(is_active=True).exists():
-        epoch_advance(kind=kind, only_if_empty=True)
-    version, generation, epoch = _stored_state(kind)
-    main = (
-        DocumentTerms.objects.filter(kind=kind, in_main=True)
-        .order_by("object_id")
-        .values_list("object_id", "terms", "main_terms", "facts", "is_active", "version")
-    )
-    seen = version
-    docs = []
-    gone: list[str] = []
-    for object_id, terms, main_terms, facts, is_active, row_version in main.iterator(
-        chunk_size=2000
-    ):
-        stats = adapter.stats_from_json(main_terms if main_terms is not None else terms)
-        docs.append((str(object_id), stats, adapter.facts_from_json(facts)))
-        if main_terms is not None or not is_active:
-            gone.append(str(object_id))
-        seen = max(seen, int(row_version))
-    index = adapter.build_index(docs)
-    del docs
-    for doc_id in gone:
-        index.remove(doc_id)
-    since = (
-        DocumentTerms.objects.filter(kind=kind, is_active=True)
-        .exclude(in_main=True, main_terms__isnull=True)
-        .order_by("version")
-        .values_list("object_id", "terms", "facts", "version")
-    )
-    for object_id, terms, facts, row_version in since.iterator(chunk_size=2000):
-        index.add(str(object_id), adapter.stats_from_json(terms), adapter.facts_from_json(facts))
-        seen = max(seen, int(row_version))
-    logger.info(
-        "matching: built %s index, epoch %d, %d documents, version %d",
-        kind,
-        epoch,
-        len(index),
-        seen,
-    )
-    return _CachedIndex(index, seen, generation, epoch)
-
-
-def index_for(*, kind: str) -> adapter.SparseIndex:
-    """This process's in-memory index of one register, brought up to the stored version.
-
-    Changes since the cached version are applied one by one (add / remove, no rebuild);
-    past ``MATCHING_MAX_DELTA`` changes, on a new epoch, or on first use, the index is
-    rebuilt from :class:`DocumentTerms`. Either way it holds the same documents with the
-    same statistics as in any other process, so every process computes the same scores.
-    """
-    _check_kind(kind)
-    with _cache_lock:
-        version, generation, _epoch_now = _stored_state(kind)
-        cached = _cache.get(kind)
-        if cached is not None and cached.generation != generation:
-            cached = None
-        if cached is not None and cached.version == version:
-            return cached.index
-        if cached is not None and cached.version < version:
-            changed = DocumentTerms.objects.filter(kind=kind, version__gt=cached.version)
-            limit = max(int(getattr(settings, "MATCHING_MAX_DELTA", 1000)), len(cached.index) // 5)
-            if changed.count() <= limit:
-                seen = version
-                for row in changed.order_by("version"):
-                    if row.is_active:
-                        cached.index.add(
-                            str(row.object_id),
-                            adapter.stats_from_json(row.terms),
-                            adapter.facts_from_json(row.facts),
-                        )
-                    else:
-                        cached.index.remove(str(row.object_id))
-                    seen = max(seen, row.version)
-                cached.version = seen
-                return cached.index
-        cached = _rebuild(kind)
-        _cache[kind] = cached
-        return cached.index
-
-
-# ---------------------------------------------------------------------------- lists
 
 
 @dataclass(frozen=True)
@@ -525,7 +213,7 @@ def _lists_write(
 ) -> None:
     """Replace the ranked lists of these owners (``before``: the pairs they showed), and
     delete the suggestions that no list shows any more. Four queries for any number."""
-    epoch = _epoch(owner_kind if owner_kind != DocumentKind.NEED else target_kind)
+    epoch = stored_epoch(owner_kind if owner_kind != DocumentKind.NEED else target_kind)
     Recommendation.objects.filter(
         owner_kind=owner_kind, owner_id__in=list(lists), target_kind=target_kind
     ).delete()
@@ -876,7 +564,7 @@ def recommend_for(*, kind: str, pk: int, batch: bool = False) -> dict[str, int]:
     from the pairs that exist. Clears the stale mark unless the document changed meanwhile.
     Returns the size of each list written ({} if not in the index).
     """
-    _check_kind(kind)
+    check_kind(kind)
     row = _active_row(kind, pk)
     if row is None:
         lists_clear(kind=kind, pk=pk)
@@ -906,7 +594,7 @@ def lists_clear(*, kind: str, pk: int) -> list[tuple[str, int]]:
     """Take a withdrawn document out of every list: its own lists go, its entries in other
     lists go, and its undecided pairs with them. Returns the owners on the other side whose
     lists lost an entry (they are recomputed to fill the gap)."""
-    _check_kind(kind)
+    check_kind(kind)
     own = Recommendation.objects.filter(owner_kind=kind, owner_id=pk)
     own_pairs = set(own.values_list("match_id", flat=True))
     own.delete()
@@ -954,7 +642,7 @@ def _explanation(raw: dict[str, Any], offer_kind: str) -> dict[str, Any]:
         **raw,
         "engine": {
             "text_recipe": TEXT_RECIPE,
-            "epoch": _epoch(offer_kind),
+            "epoch": stored_epoch(offer_kind),
             "dictionary": dictionary.installed_digest() or "",
         },
     }
@@ -1004,351 +692,3 @@ def _send_document_task(kind: str, pk: int) -> None:
         document_match_task.delay(kind, pk)
     except Exception:
         logger.exception("matching: could not run or enqueue %s #%s; left stale", kind, pk)
-
-
-# ---------------------------------------------------------------------------- rematch
-
-
-def _chunk_size() -> int:
-    return max(1, int(getattr(settings, "MATCHING_REMATCH_CHUNK_SIZE", 200)))
-
-
-def _chunk_timeout() -> timedelta:
-    return timedelta(seconds=int(getattr(settings, "MATCHING_CHUNK_TIMEOUT", 1800)))
-
-
-def _max_attempts() -> int:
-    return int(getattr(settings, "MATCHING_CHUNK_MAX_ATTEMPTS", 5))
-
-
-def _enqueue_chunk(chunk_id: int) -> None:
-    from matching.lists.tasks import rematch_chunk_task
-
-    rematch_chunk_task.delay_on_commit(chunk_id)
-
-
-def rematch_sweep() -> int:
-    """Deactivate indexed documents that are no longer published; returns how many."""
-    count = 0
-    for kind, model in MODELS.items():
-        published = model.objects.filter(pk=OuterRef("object_id"), status=PostingStatus.PUBLISHED)
-        gone = DocumentTerms.objects.filter(kind=kind, is_active=True).exclude(Exists(published))
-        for pk in gone.values_list("object_id", flat=True):
-            document_deactivate(kind=kind, pk=pk)
-            count += 1
-    return count
-
-
-@transaction.atomic
-def rematch_all_start(*, requested_by: Any = None, chunk_size: int | None = None) -> RematchJob:
-    """Start a full rematch: split every published posting into chunks and enqueue them.
-
-    Two phases over the same chunks of documents: "index" chunks first (tokenise what
-    changed), then, once the last of them finishes, "match" chunks (write suggestions), so
-    nothing is matched against a half-built index. One job at a time: if a job is still
-    running it is returned instead. Chunks go to the "rematch" queue after commit and
-    several workers share them; progress accumulates in the job row. With eager Celery
-    (embedded default) everything runs right after commit.
-    """
-    running = (
-        RematchJob.objects.select_for_update()
-        .filter(status__in=[JobStatus.PENDING, JobStatus.RUNNING])
-        .first()
-    )
-    if running is not None:
-        return running
-    rematch_sweep()
-    job = RematchJob.objects.create(status=JobStatus.RUNNING, requested_by=requested_by)
-    size = chunk_size or _chunk_size()
-    slices: list[tuple[str, list[int]]] = []
-    total = 0
-    for kind, model in MODELS.items():
-        ids = list(
-            model.objects.filter(status=PostingStatus.PUBLISHED)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        total += len(ids)
-        slices.extend((kind, ids[i : i + size]) for i in range(0, len(ids), size))
-    chunks = [
-        RematchChunk(job=job, seq=seq, phase=phase, kind=kind, object_ids=ids)
-        for seq, (phase, (kind, ids)) in enumerate(
-            [(ChunkPhase.INDEX, item) for item in slices]
-            + [(ChunkPhase.MATCH, item) for item in slices]
-        )
-    ]
-    RematchChunk.objects.bulk_create(chunks)
-    job.total = total
-    job.chunk_count = len(chunks)
-    fields = ["total", "chunk_count"]
-    if not chunks:
-        job.status = JobStatus.DONE
-        job.finished_at = timezone.now()
-        fields += ["status", "finished_at"]
-    job.save(update_fields=fields)
-    for chunk_id in RematchChunk.objects.filter(job=job, phase=ChunkPhase.INDEX).values_list(
-        "pk", flat=True
-    ):
-        _enqueue_chunk(chunk_id)
-    return job
-
-
-def _index_phase_finished(job_id: int) -> bool:
-    return (
-        not RematchChunk.objects.filter(job_id=job_id, phase=ChunkPhase.INDEX)
-        .exclude(status__in=[JobStatus.DONE, JobStatus.FAILED])
-        .exists()
-    )
-
-
-def _needs_matched(job_id: int) -> bool:
-    return (
-        not RematchChunk.objects.filter(
-            job_id=job_id, phase=ChunkPhase.MATCH, kind=DocumentKind.NEED
-        )
-        .exclude(status__in=[JobStatus.DONE, JobStatus.FAILED])
-        .exists()
-    )
-
-
-def _chunk_ready(chunk: RematchChunk) -> bool:
-    """Index chunks run at once; need lists once indexing ended (a new epoch); offers'
-    lists once every need's lists are written, since they are ranked from those pairs."""
-    if chunk.phase == ChunkPhase.INDEX:
-        return True
-    if not _index_phase_finished(chunk.job_id):
-        return False
-    return chunk.kind == DocumentKind.NEED or _needs_matched(chunk.job_id)
-
-
-def _enqueue_ready(job_id: int) -> None:
-    for chunk in RematchChunk.objects.filter(
-        job_id=job_id, phase=ChunkPhase.MATCH, status=JobStatus.PENDING
-    ):
-        if _chunk_ready(chunk):
-            _enqueue_chunk(chunk.pk)
-
-
-def rematch_chunk_run(*, chunk_id: int) -> bool:
-    """Claim one chunk (PENDING → RUNNING) and index, or recommend, each of its documents.
-
-    Returns False if the chunk was not pending (another worker has it, or it is done) or is
-    a match chunk whose job is still indexing (it is enqueued again when indexing ends).
-    A database error puts the chunk back to PENDING and propagates, so the task retries;
-    other errors are counted per document. Only the current claim may complete the chunk,
-    so a chunk redone after a lost worker is counted once.
-    """
-    chunk = RematchChunk.objects.filter(pk=chunk_id).first()
-    if chunk is None or chunk.status != JobStatus.PENDING:
-        return False
-    if not _chunk_ready(chunk):
-        return False
-    claimed = RematchChunk.objects.filter(pk=chunk_id, status=JobStatus.PENDING).update(
-        status=JobStatus.RUNNING, attempts=F("attempts") + 1, claimed_at=timezone.now()
-    )
-    if not claimed:
-        return False
-    chunk.refresh_from_db()
-    work: Any = document_index if chunk.phase == ChunkPhase.INDEX else recommend_for
-    options = {} if chunk.phase == ChunkPhase.INDEX else {"batch": True}
-    ok = failed = 0
-    try:
-        for pk in chunk.object_ids:
-            try:
-                work(kind=chunk.kind, pk=int(pk), **options)
-                ok += 1
-            except OperationalError:
-                raise
-            except Exception:
-                logger.exception(
-                    "matching: rematch %s of %s #%s failed", chunk.phase, chunk.kind, pk
-                )
-                failed += 1
-    except OperationalError:
-        RematchChunk.objects.filter(
-            pk=chunk.pk, status=JobStatus.RUNNING, attempts=chunk.attempts
-        ).update(status=JobStatus.PENDING)
-        raise
-    rematch_chunk_complete(chunk=chunk, ok=ok, failed=failed)
-    return True
-
-
-@transaction.atomic
-def rematch_chunk_complete(
-    *, chunk: RematchChunk, ok: int, failed: int, status: str = JobStatus.DONE, error: str = ""
-) -> None:
-    """Mark the chunk finished (if this claim is still current) and add its counts to the
-    job; the last index chunk enqueues the match phase, the last chunk finishes the job.
-
-    A failed index chunk counts its documents as failed; the match phase still runs for
-    them, against whatever statistics they had.
-    """
-    updated = RematchChunk.objects.filter(
-        pk=chunk.pk, status=JobStatus.RUNNING, attempts=chunk.attempts
-    ).update(status=status, finished_at=timezone.now(), error=error)
-    if not updated:
-        return
-    # lock the job row: concurrent completions serialise here
-    RematchJob.objects.select_for_update().get(pk=chunk.job_id)
-    if chunk.phase == ChunkPhase.INDEX:
-        RematchJob.objects.filter(pk=chunk.job_id).update(indexed=F("indexed") + ok + failed)
-        if _index_phase_finished(chunk.job_id):
-            for kind in KINDS:
-                epoch_advance(kind=kind)
-            _enqueue_ready(chunk.job_id)
-    else:
-        RematchJob.objects.filter(pk=chunk.job_id).update(
-            done=F("done") + ok, failed=F("failed") + failed
-        )
-        if chunk.kind == DocumentKind.NEED and _needs_matched(chunk.job_id):
-            _enqueue_ready(chunk.job_id)
-    if rematch_job_finish_if_complete(job_id=chunk.job_id):
-        orphans_sweep()
-
-
-@transaction.atomic
-def rematch_job_finish_if_complete(*, job_id: int) -> bool:
-    job = RematchJob.objects.select_for_update().get(pk=job_id)
-    if job.is_finished:
-        return True
-    chunks = RematchChunk.objects.filter(job_id=job_id)
-    if chunks.exclude(status__in=[JobStatus.DONE, JobStatus.FAILED]).exists():
-        return False
-    job.status = (
-        JobStatus.FAILED if chunks.filter(status=JobStatus.FAILED).exists() else JobStatus.DONE
-    )
-    job.finished_at = timezone.now()
-    job.save(update_fields=["status", "finished_at"])
-    return True
-
-
-@dataclass
-class RequeueReport:
-    chunks_requeued: int = 0
-    chunks_failed: int = 0
-    documents_requeued: int = 0
-
-
-def requeue_stale(*, limit: int = 1000) -> RequeueReport:
-    """Re-enqueue work that a lost task or a killed worker left behind.
-
-    - chunks RUNNING past ``MATCHING_CHUNK_TIMEOUT`` go back to PENDING and are enqueued
-      again (or FAILED after ``MATCHING_CHUNK_MAX_ATTEMPTS`` claims); chunks PENDING that long
-      are enqueued again (the claim makes a duplicate harmless);
-    - while a rematch job runs, documents are left to it;
-    - documents still stale ``MATCHING_STALE_GRACE`` seconds after their change, published
-      postings with no term statistics, and indexed postings no longer published get their
-      index + recommend task again.
-    At most ``limit`` documents per run, so a backlog drains over several runs.
-    """
-    report = RequeueReport()
-    now = timezone.now()
-    cutoff = now - _chunk_timeout()
-    stuck = RematchChunk.objects.filter(status=JobStatus.RUNNING, claimed_at__lt=cutoff)
-    requeued: list[int] = []
-    for chunk in stuck:
-        if chunk.attempts >= _max_attempts():
-            rematch_chunk_complete(
-                chunk=chunk,
-                ok=0,
-                failed=chunk.size,
-                status=JobStatus.FAILED,
-                error="gave up after repeated time-outs",
-            )
-            report.chunks_failed += 1
-            continue
-        with transaction.atomic():
-            reset = RematchChunk.objects.filter(
-                pk=chunk.pk, status=JobStatus.RUNNING, attempts=chunk.attempts
-            ).update(status=JobStatus.PENDING)
-            if reset:
-                _enqueue_chunk(chunk.pk)
-                requeued.append(chunk.pk)
-                report.chunks_requeued += 1
-    waiting = (
-        RematchChunk.objects.filter(status=JobStatus.PENDING, job__created_at__lt=cutoff)
-        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=cutoff))
-        .exclude(pk__in=requeued)
-    )
-    for chunk in waiting:
-        if not _chunk_ready(chunk):
-            continue
-        with transaction.atomic():
-            _enqueue_chunk(chunk.pk)
-        report.chunks_requeued += 1
-
-    if RematchJob.objects.filter(status=JobStatus.RUNNING).exists():
-        # The running job's match phase covers every published document; enqueuing its
-        # backlog on the default queue too would crowd out newly posted documents.
-        return report
-    grace = now - timedelta(seconds=int(getattr(settings, "MATCHING_STALE_GRACE", 120)))
-    todo: list[tuple[str, int]] = list(
-        DocumentTerms.objects.filter(stale=True, updated_at__lt=grace)
-        .order_by("updated_at")
-        .values_list("kind", "object_id")[:limit]
-    )
-    for kind, model in MODELS.items():
-        if len(todo) >= limit:
-            break
-        indexed = DocumentTerms.objects.filter(kind=kind, object_id=OuterRef("pk"))
-        missing = (
-            model.objects.filter(status=PostingStatus.PUBLISHED, updated_at__lt=grace)
-            .exclude(Exists(indexed))
-            .values_list("pk", flat=True)[: limit - len(todo)]
-        )
-        todo.extend((kind, pk) for pk in missing)
-        published = model.objects.filter(pk=OuterRef("object_id"), status=PostingStatus.PUBLISHED)
-        withdrawn = (
-            DocumentTerms.objects.filter(kind=kind, is_active=True)
-            .exclude(Exists(published))
-            .values_list("object_id", flat=True)[: max(limit - len(todo), 0)]
-        )
-        todo.extend((kind, pk) for pk in withdrawn)
-    for kind, pk in dict.fromkeys(todo):
-        with transaction.atomic():
-            document_enqueue(kind=kind, pk=pk)
-        report.documents_requeued += 1
-    return report
-
-
-def dictionary_update() -> bool:
-    """Rebuild the domain dictionary from the taxonomy and the registers' keywords.
-
-    When it moved, every stored term statistic is due for re-tokenising (the rematch that
-    follows does it) and the search tokens are rewritten here, so search and matching keep
-    cutting text the same way. Returns whether it moved.
-    """
-    from matching.lists import dictionary
-
-    moved = dictionary.dictionary_refresh()
-    if moved:
-        dictionary.search_tokens_refresh()
-    return moved
-
-
-def rematch_inline() -> int:
-    """Index, then recommend for, every published posting, here in this process.
-
-    For small registers and demo data (seed_demo), where the caller needs the suggestions to
-    exist when it returns, whatever Celery mode is configured. Large registers use
-    rematch_all_start, which spreads the same two phases over the workers. Idempotent:
-    decided pairs are left alone. Returns the number of postings matched.
-    """
-    dictionary_update()
-    published = {
-        kind: list(
-            model.objects.filter(status=PostingStatus.PUBLISHED).values_list("pk", flat=True)
-        )
-        for kind, model in MODELS.items()
-    }
-    for kind, ids in published.items():
-        for pk in ids:
-            document_index(kind=kind, pk=pk)
-    for kind in KINDS:
-        epoch_advance(kind=kind)
-    # needs first: the offers' lists are ranked from the pairs the needs wrote
-    for kind, ids in published.items():
-        for pk in ids:
-            recommend_for(kind=kind, pk=pk, batch=True)
-    orphans_sweep()
-    return sum(len(ids) for ids in published.values())

@@ -14,8 +14,9 @@ from celery import shared_task
 from celery.signals import worker_init
 from django.db import OperationalError
 
+from matching.lists import documents, rematch, services
 from matching.lists import engine_api as adapter
-from matching.lists import services
+from matching.models import RematchChunk
 
 logger = logging.getLogger(__name__)
 
@@ -38,10 +39,10 @@ RETRY: dict[str, Any] = {
 @shared_task(name="matching.tasks.document_match_task", **RETRY)
 def document_match_task(kind: str, pk: int) -> dict[str, int]:
     """Index one posting (or take it out of the index) and write its suggestions."""
-    if kind not in services.MODELS:
+    if kind not in documents.MODELS:
         logger.warning("document_match_task: unknown kind %r", kind)
         return {}
-    if not services.MODELS[kind].objects.filter(pk=pk).exists():
+    if not documents.MODELS[kind].objects.filter(pk=pk).exists():
         logger.info("document_match_task: %s #%s is gone", kind, pk)
         services.document_deactivate(kind=kind, pk=pk)
         return {}
@@ -51,10 +52,10 @@ def document_match_task(kind: str, pk: int) -> dict[str, int]:
 @shared_task(name="matching.tasks.rematch_chunk_task", **RETRY)
 def rematch_chunk_task(chunk_id: int) -> bool:
     """Run one chunk of a full rematch (queue "rematch"); False if someone else has it."""
-    if not services.RematchChunk.objects.filter(pk=chunk_id).exists():
+    if not RematchChunk.objects.filter(pk=chunk_id).exists():
         logger.info("rematch_chunk_task: chunk %s is gone", chunk_id)
         return False
-    return services.rematch_chunk_run(chunk_id=chunk_id)
+    return rematch.rematch_chunk_run(chunk_id=chunk_id)
 
 
 @shared_task(name="matching.tasks.rematch_all_task", **RETRY)
@@ -63,14 +64,14 @@ def rematch_all_task(requested_by_id: int | None = None) -> int:
     from accounts.models import User
 
     user = User.objects.filter(pk=requested_by_id).first() if requested_by_id else None
-    services.dictionary_update()
-    return services.rematch_all_start(requested_by=user).pk
+    rematch.dictionary_update()
+    return rematch.rematch_all_start(requested_by=user).pk
 
 
 @shared_task(name="matching.tasks.requeue_stale_task", **RETRY)
 def requeue_stale_task() -> dict[str, int]:
     """Re-enqueue stuck rematch chunks and documents whose suggestions are stale."""
-    report = services.requeue_stale()
+    report = rematch.requeue_stale()
     if any(dataclasses.astuple(report)):
         logger.info("requeue_stale: %s", report)
     return dataclasses.asdict(report)

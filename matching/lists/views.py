@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from matching.engine import dedupe
-from matching.lists import selectors, services
+from matching.lists import documents, rematch, selectors
 from matching.lists.explain import explanation_summary
 from matching.models import MatchStatus, RematchJob
 from matching.pairs.selectors import match_list_visible_to
@@ -61,7 +61,7 @@ def rematch_progress(request: HttpRequest, job_id: int) -> HttpResponse:
 @require_POST
 def rematch_start(request: HttpRequest) -> HttpResponse:
     user = _staff(request)
-    job = services.rematch_all_start(requested_by=user)
+    job = rematch.rematch_all_start(requested_by=user)
     messages.success(request, _("全量重新匹配已开始（任务 #%(id)s）。") % {"id": job.pk})
     return redirect("matching:rematch")
 
@@ -128,7 +128,7 @@ def recommendations(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     see the pairs staff took up, with their stage (htmx partial, or a page)."""
     user: User = request.user  # type: ignore[assignment]
     posting = selectors.posting_for_recommendations(user=user, kind=kind, pk=pk)
-    top = services.top_k()
+    top = documents.top_k()
     # Twice the length, so a list still holds ``top`` entries once near-duplicates fold.
     lists = selectors.list_rows_for_document(user=user, kind=kind, pk=pk, limit=2 * top)
     groups = [
@@ -140,7 +140,7 @@ def recommendations(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
                 [_counterpart_row(row, user) for row in lists.get(target, [])], top, target
             ),
         }
-        for target in services.TARGETS[kind]
+        for target in documents.TARGETS[kind]
     ]
     # A pair's stage links to its page only where this user may open it (an institute's
     # researcher sees its expert profiles' lists, but the pair belongs to the expert).

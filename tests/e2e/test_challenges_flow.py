@@ -15,7 +15,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from matching.lists import services
+from matching.lists import index_cache
 from matching.models import Match, MatchStatus, MatchTransition
 from portal.challenges.models import Challenge, Entry, Milestone, Programme
 from portal.models import Expert, Need, Result
@@ -64,7 +64,7 @@ def test_a_challenge_list_from_publication_to_an_awarded_pair(page: object) -> N
 
 
 def _publish_and_bid(page: object, today: dt.date) -> tuple[int, int, int]:
-    services.index_cache_clear()
+    index_cache.index_cache_clear()
     call_command("seed_demo")
     result = Result.objects.get(organization__name=UNIVERSITY, title=RESULT)
     base = page.base_url  # type: ignore[attr-defined]

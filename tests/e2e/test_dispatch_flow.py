@@ -17,7 +17,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from matching.lists import services as lists
+from matching.lists import index_cache
 from matching.models import Match, MatchStatus
 from portal.dispatch.models import Assignment, Round, Visit
 from portal.services.attachments import attachment_bytes_for_tests
@@ -41,7 +41,7 @@ def _fits(page: object) -> bool:
 
 def test_a_dispatch_round_from_opening_to_the_ledger(page: object, tmp_path, settings) -> None:  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"
-    lists.index_cache_clear()
+    index_cache.index_cache_clear()
     call_command("seed_demo")
     base = page.base_url  # type: ignore[attr-defined]
     today = timezone.localdate()

@@ -15,7 +15,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from matching.lists import services
+from matching.lists import index_cache
 from matching.models import Match, MatchStatus, MatchTransition
 from portal.events.models import Event, Meeting
 from portal.models import Need, Result
@@ -70,7 +70,7 @@ def test_staff_run_a_matchmaking_meeting_from_creation_to_intention(page: object
 
 
 def _story(page: object, today: dt.date) -> None:
-    services.index_cache_clear()
+    index_cache.index_cache_clear()
     call_command("seed_demo")
     need = Need.objects.get(organization__name=ENTERPRISE, title=NEED)
     result = Result.objects.get(organization__name=UNIVERSITY, title=RESULT)

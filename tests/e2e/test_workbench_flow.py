@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from accounts.models import Notification, User
-from matching.lists import services
+from matching.lists import index_cache
 from tests.e2e.conftest import login, submit, success, switch_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -64,7 +64,7 @@ def _badge(page: object) -> str:
 def test_every_role_clears_an_item_from_its_home_and_reads_its_inbox(page: object) -> None:
     # Earlier browser tests flushed the database under this process's cached index, whose
     # version numbers then restart; drop it so seed_demo's postings are matched afresh.
-    services.index_cache_clear()
+    index_cache.index_cache_clear()
     call_command("seed_demo")
 
     # Staff: suggestions of their jurisdiction, best first, and the other staff groups.

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import Organization, User
-from matching.lists import services
+from matching.lists import index_cache
 from matching.models import Match, MatchStatus, PairKind
 from portal import demo
 from portal.demo.workflow import seed_workflow
@@ -65,7 +65,7 @@ def _demo_pair() -> Match:
 def test_staff_broker_a_pair_from_suggestion_to_signed(page: object) -> None:
     # Earlier browser tests flushed the database under this process's cached index, whose
     # version numbers then restart; drop it so seed_demo's postings are matched afresh.
-    services.index_cache_clear()
+    index_cache.index_cache_clear()
     call_command("seed_demo")
     # The demo pipeline (seed_demo calls it once wired; idempotent) gives a non-empty dashboard.
     seed_workflow({spec.key: Organization.objects.get(name=spec.name) for spec in demo.DEMO_ORGS})

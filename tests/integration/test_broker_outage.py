@@ -28,7 +28,7 @@ from django.http import HttpResponse
 from django.test import Client, override_settings
 
 from accounts.models import Membership
-from matching.lists import services
+from matching.lists import rematch, services
 from matching.models import DocumentTerms, Match, Recommendation
 from portal.models import Need, PostingStatus, TechField
 from portal.reference.sync import reference_data_sync
@@ -202,7 +202,7 @@ def test_a_need_posted_while_redis_is_down_is_matched_once_redis_is_back(
         broker.start()
         # What beat does every five minutes, with the grace period cut to zero.
         with override_settings(MATCHING_STALE_GRACE=0):
-            report = services.requeue_stale()
+            report = rematch.requeue_stale()
         assert report.documents_requeued == 1
 
         def matched() -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from matching.lists import services
+from matching.lists import rematch, services
 from matching.models import DocumentTerms, JobStatus, Match, Recommendation, RematchJob
 from portal.models import Need
 from portal.signals import posting_changed
@@ -61,7 +61,7 @@ def test_a_worker_runs_a_rematch_to_the_end(celery_worker_process: WorkerProcess
     ExpertFactory(**SOLAR_EXPERT)
     needs = [NeedFactory(**SOLAR_NEED) for _ in range(3)]
 
-    job = services.rematch_all_start(chunk_size=2)
+    job = rematch.rematch_all_start(chunk_size=2)
 
     def finished() -> bool:
         return RematchJob.objects.get(pk=job.pk).is_finished

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.db.models import Count
 from django.test import override_settings
 
-from matching.lists import services
+from matching.lists import rematch
 from matching.models import JobStatus, Match, RematchChunk, RematchJob
 from portal.models import Expert, Need, PostingStatus, Result
 from tests.integration.conftest import WorkerProcess, wait_for
@@ -36,7 +36,7 @@ def test_a_rematch_survives_a_worker_killed_mid_chunk(
     demo_registers: int, worker_factory: Callable[[], WorkerProcess]
 ) -> None:
     first = worker_factory()
-    job = services.rematch_all_start(chunk_size=2)
+    job = rematch.rematch_all_start(chunk_size=2)
     assert job.total == demo_registers
 
     # Kill the worker as soon as it is part-way through the job.
@@ -55,7 +55,7 @@ def test_a_rematch_survives_a_worker_killed_mid_chunk(
     def finished() -> bool:
         # What beat does every five minutes, with the stuck-chunk time-out cut to zero.
         with override_settings(MATCHING_CHUNK_TIMEOUT=0):
-            services.requeue_stale()
+            rematch.requeue_stale()
         job.refresh_from_db()
         return job.is_finished
 

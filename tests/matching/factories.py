@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from matching.lists import services
+from matching.lists import index_cache
 from matching.models import Match, PairKind, Recommendation
 from portal.models import (
     CooperationMode,
@@ -106,9 +106,9 @@ def maturity(code: str) -> MaturityLevel:
 @pytest.fixture(autouse=True)
 def fresh_index_cache() -> Iterator[None]:
     """Each test starts with empty in-process indexes (the database rolls back between)."""
-    services.index_cache_clear()
+    index_cache.index_cache_clear()
     yield
-    services.index_cache_clear()
+    index_cache.index_cache_clear()
 
 
 def publish(posting: Need | Result | Expert, kind: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from matching.lists import dictionary, services
+from matching.lists import dictionary, documents, index_cache, services
 from matching.models import DocumentKind, DocumentTerms
 from portal import demo
 from portal.demo.registers import seed_registers
@@ -36,10 +36,10 @@ def _registers_indexed() -> None:
     reference_data_sync()
     with services.matching_deferred():
         seed_registers(demo.seed_organizations_and_users())
-    for kind, model in services.MODELS.items():
+    for kind, model in documents.MODELS.items():
         for pk in model.objects.filter(status=PostingStatus.PUBLISHED).values_list("pk", flat=True):
             services.document_index(kind=kind, pk=pk)
-        services.epoch_advance(kind=kind)
+        documents.epoch_advance(kind=kind)
 
 
 def _copy(result: Result, **changes: str) -> Result:
@@ -52,7 +52,7 @@ def _copy(result: Result, **changes: str) -> Result:
 
 
 def _fresh_process() -> None:
-    services.index_cache_clear()
+    index_cache.index_cache_clear()
     dictionary.reset_process_state()
 
 
@@ -62,7 +62,7 @@ def test_a_long_running_process_and_a_fresh_one_rank_alike() -> None:
     _fresh_process()
     # the long-running process: its indexes are built now, then take changes one by one
     for kind in ("need", "result", "expert"):
-        services.index_for(kind=kind)
+        index_cache.index_for(kind=kind)
     source = admin_results[0]
     added = [
         _copy(

@@ -21,7 +21,7 @@ from matching.engine.evidence import (
 )
 from matching.engine.index import SparseIndex
 from matching.engine.text import TermStats
-from matching.lists import services
+from matching.lists import rematch, services
 from matching.models import Match, MatchStatus, Recommendation
 from matching.pairs import services as pairs
 from portal.models import Need, Result
@@ -224,7 +224,7 @@ def test_a_pair_staff_approved_is_never_deleted_by_the_rule(
     need, polish = motor_register.need, motor_register.polish
     pair = listed(MatchFactory(need=need, result=polish), rank=2)
     pairs.match_approve(match_id=pair.pk, user=staff, note="人工判断可对接")
-    services.rematch_inline()
+    rematch.rematch_inline()
     pair.refresh_from_db()
     assert pair.status == MatchStatus.APPROVED
     assert pair.transitions.get().note == "人工判断可对接"

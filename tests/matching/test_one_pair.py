@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from matching.lists import services
+from matching.lists import rematch, services
 from matching.models import Match, MatchCase, MatchStatus, PairKind, Recommendation
 from matching.pairs import services as pairs
 from tests.matching.factories import (
@@ -131,7 +131,7 @@ def test_recomputing_the_lists_leaves_what_staff_decided_alone(
     need, result = solar_pair
     pair = Match.objects.get(need=need, result=result)
     pairs.match_approve(match_id=pair.pk, user=staff, note="请尽快联系")
-    services.rematch_inline()
+    rematch.rematch_inline()
     pair.refresh_from_db()
     assert pair.status == MatchStatus.APPROVED
     assert pair.transitions.get().note == "请尽快联系"

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db import OperationalError
 from django.utils import timezone
 
-from matching.lists import services
+from matching.lists import documents, rematch, services
 from matching.models import (
     DocumentTerms,
     JobStatus,
@@ -51,7 +51,7 @@ def test_rematch_all_progress_reaches_total(
     registers: dict[str, Any], django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        job = services.rematch_all_start(chunk_size=2)
+        job = rematch.rematch_all_start(chunk_size=2)
     job.refresh_from_db()
     assert job.total == 6  # 3 needs, 2 results, 1 expert; the draft is left out
     assert job.chunk_count == 8  # 4 slices, indexed then matched
@@ -79,11 +79,11 @@ def test_rematch_twice_gives_the_same_pairs_and_lists(
         return sorted(pairs), sorted(lists)
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.rematch_all_start()
+        rematch.rematch_all_start()
     first = state()
     assert first[1]
     with django_capture_on_commit_callbacks(execute=True):
-        services.rematch_all_start()
+        rematch.rematch_all_start()
     assert state() == first
     assert RematchJob.objects.count() == 2
 
@@ -92,11 +92,11 @@ def test_a_staff_rejected_pair_stays_rejected_after_rematch_all(
     registers: dict[str, Any], django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        services.rematch_all_start()
+        rematch.rematch_all_start()
     need = registers["needs"][0]
     Match.objects.filter(need=need, result=registers["solar"]).update(status=MatchStatus.REJECTED)
     with django_capture_on_commit_callbacks(execute=True):
-        services.rematch_all_start()
+        rematch.rematch_all_start()
     pair = Match.objects.get(need=need, result=registers["solar"])
     assert pair.status == MatchStatus.REJECTED
 
@@ -105,56 +105,56 @@ def test_a_withdrawn_document_disappears_from_suggestions_on_rematch(
     registers: dict[str, Any], django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        services.rematch_all_start()
+        rematch.rematch_all_start()
     solar = registers["solar"]
     assert Match.objects.filter(result=solar).exists()
     # withdrawn behind the engine's back: no hook call, only the row changes
     Result.objects.filter(pk=solar.pk).update(status=PostingStatus.EXPIRED)
     with django_capture_on_commit_callbacks(execute=True):
-        services.rematch_all_start()
+        rematch.rematch_all_start()
     assert not Match.objects.filter(result=solar).exists()
     assert not DocumentTerms.objects.get(kind="result", object_id=solar.pk).is_active
 
 
 def test_only_one_rematch_runs_at_a_time(registers: dict[str, Any]) -> None:
     # without executing on-commit callbacks, the chunks stay pending
-    job = services.rematch_all_start()
+    job = rematch.rematch_all_start()
     assert job.status == JobStatus.RUNNING
-    assert services.rematch_all_start() == job
+    assert rematch.rematch_all_start() == job
 
 
 def test_a_chunk_is_claimed_once(
     registers: dict[str, Any], django_capture_on_commit_callbacks: Any
 ) -> None:
-    job = services.rematch_all_start(chunk_size=100)
+    job = rematch.rematch_all_start(chunk_size=100)
     chunk = job.chunks.get(phase="index", kind="need")
-    assert services.rematch_chunk_run(chunk_id=chunk.pk) is True
-    assert services.rematch_chunk_run(chunk_id=chunk.pk) is False
+    assert rematch.rematch_chunk_run(chunk_id=chunk.pk) is True
+    assert rematch.rematch_chunk_run(chunk_id=chunk.pk) is False
     job.refresh_from_db()
     assert job.indexed == chunk.size
 
 
 def test_match_chunks_wait_for_the_index_phase(registers: dict[str, Any]) -> None:
-    job = services.rematch_all_start(chunk_size=100)
+    job = rematch.rematch_all_start(chunk_size=100)
     match_chunk = job.chunks.get(phase="match", kind="need")
-    assert services.rematch_chunk_run(chunk_id=match_chunk.pk) is False
+    assert rematch.rematch_chunk_run(chunk_id=match_chunk.pk) is False
     for chunk in job.chunks.filter(phase="index"):
-        services.rematch_chunk_run(chunk_id=chunk.pk)
-    assert services.rematch_chunk_run(chunk_id=match_chunk.pk) is True
+        rematch.rematch_chunk_run(chunk_id=chunk.pk)
+    assert rematch.rematch_chunk_run(chunk_id=match_chunk.pk) is True
     assert Match.objects.filter(need__in=registers["needs"], result=registers["solar"]).exists()
 
 
 def test_a_chunk_stuck_running_is_requeued_and_completed(
     registers: dict[str, Any], django_capture_on_commit_callbacks: Any
 ) -> None:
-    job = services.rematch_all_start(chunk_size=2)
+    job = rematch.rematch_all_start(chunk_size=2)
     stuck = job.chunks.order_by("seq").first()
     # a worker claimed it and was killed: RUNNING, never finished
     RematchChunk.objects.filter(pk=stuck.pk).update(
         status=JobStatus.RUNNING, attempts=1, claimed_at=timezone.now()
     )
     for chunk in job.chunks.exclude(pk=stuck.pk):
-        services.rematch_chunk_run(chunk_id=chunk.pk)
+        rematch.rematch_chunk_run(chunk_id=chunk.pk)
     job.refresh_from_db()
     assert job.status == JobStatus.RUNNING
     assert job.indexed == job.total - stuck.size
@@ -162,12 +162,12 @@ def test_a_chunk_stuck_running_is_requeued_and_completed(
 
     # before the time-out nothing happens
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.requeue_stale().chunks_requeued == 0
+        assert rematch.requeue_stale().chunks_requeued == 0
     with (
         time_machine.travel(timezone.now() + timedelta(hours=1)),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        report = services.requeue_stale()
+        report = rematch.requeue_stale()
     assert report.chunks_requeued == 1
     stuck.refresh_from_db()
     assert stuck.status == JobStatus.DONE
@@ -181,25 +181,25 @@ def test_a_chunk_stuck_running_is_requeued_and_completed(
 def test_the_killed_worker_finishing_late_is_not_counted_twice(
     registers: dict[str, Any],
 ) -> None:
-    job = services.rematch_all_start(chunk_size=100)
+    job = rematch.rematch_all_start(chunk_size=100)
     chunk = job.chunks.get(phase="index", kind="need")
     RematchChunk.objects.filter(pk=chunk.pk).update(status=JobStatus.RUNNING, attempts=1)
     old_claim = RematchChunk.objects.get(pk=chunk.pk)
     # requeued and redone by another worker (claim 2)
     RematchChunk.objects.filter(pk=chunk.pk).update(status=JobStatus.PENDING)
-    services.rematch_chunk_run(chunk_id=chunk.pk)
+    rematch.rematch_chunk_run(chunk_id=chunk.pk)
     # the first worker wakes up and reports: ignored
-    services.rematch_chunk_complete(chunk=old_claim, ok=old_claim.size, failed=0)
+    rematch.rematch_chunk_complete(chunk=old_claim, ok=old_claim.size, failed=0)
     job.refresh_from_db()
     assert job.indexed == chunk.size
 
 
 def test_a_chunk_gives_up_after_repeated_time_outs(registers: dict[str, Any]) -> None:
-    job = services.rematch_all_start(chunk_size=100)
+    job = rematch.rematch_all_start(chunk_size=100)
     RematchChunk.objects.filter(job=job).update(
         status=JobStatus.RUNNING, attempts=5, claimed_at=timezone.now() - timedelta(hours=2)
     )
-    report = services.requeue_stale()
+    report = rematch.requeue_stale()
     assert report.chunks_failed == job.chunk_count
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
@@ -207,24 +207,24 @@ def test_a_chunk_gives_up_after_repeated_time_outs(registers: dict[str, Any]) ->
 
 
 def test_a_database_error_puts_the_chunk_back(registers: dict[str, Any]) -> None:
-    job = services.rematch_all_start(chunk_size=100)
+    job = rematch.rematch_all_start(chunk_size=100)
     chunk = job.chunks.get(phase="index", kind="need")
     with (
-        mock.patch.object(services, "document_index", side_effect=OperationalError("gone")),
+        mock.patch.object(rematch, "document_index", side_effect=OperationalError("gone")),
         pytest.raises(OperationalError),
     ):
-        services.rematch_chunk_run(chunk_id=chunk.pk)
+        rematch.rematch_chunk_run(chunk_id=chunk.pk)
     chunk.refresh_from_db()
     assert chunk.status == JobStatus.PENDING
-    assert services.rematch_chunk_run(chunk_id=chunk.pk) is True
+    assert rematch.rematch_chunk_run(chunk_id=chunk.pk) is True
 
 
 def test_other_errors_are_counted_per_document(registers: dict[str, Any]) -> None:
-    job = services.rematch_all_start(chunk_size=100)
+    job = rematch.rematch_all_start(chunk_size=100)
     for chunk in job.chunks.filter(phase="index"):
-        services.rematch_chunk_run(chunk_id=chunk.pk)
-    with mock.patch.object(services, "recommend_for", side_effect=[ValueError, {}, {}]):
-        services.rematch_chunk_run(chunk_id=job.chunks.get(phase="match", kind="need").pk)
+        rematch.rematch_chunk_run(chunk_id=chunk.pk)
+    with mock.patch.object(rematch, "recommend_for", side_effect=[ValueError, {}, {}]):
+        rematch.rematch_chunk_run(chunk_id=job.chunks.get(phase="match", kind="need").pk)
     job.refresh_from_db()
     assert job.failed == 1
     assert job.done == 2
@@ -235,14 +235,14 @@ def test_stale_documents_are_requeued(django_capture_on_commit_callbacks: Any) -
     result = ResultFactory(**SOLAR_RESULT)
     services.document_index(kind="result", pk=result.pk)
     # the hook marked the need stale but its task was lost
-    services.document_mark_stale(kind="need", pk=need.pk)
+    documents.document_mark_stale(kind="need", pk=need.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.requeue_stale().documents_requeued == 0
+        assert rematch.requeue_stale().documents_requeued == 0
     with (
         time_machine.travel(timezone.now() + timedelta(minutes=10)),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        report = services.requeue_stale()
+        report = rematch.requeue_stale()
     assert report.documents_requeued == 2  # the lost need, and the result never recommended
     assert not DocumentTerms.objects.filter(stale=True).exists()
     pair = Match.objects.get(need=need, result=result)
@@ -257,7 +257,7 @@ def test_published_postings_never_indexed_are_requeued(
         time_machine.travel(timezone.now() + timedelta(minutes=10)),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        assert services.requeue_stale().documents_requeued == 1
+        assert rematch.requeue_stale().documents_requeued == 1
     assert DocumentTerms.objects.get(kind="result", object_id=result.pk).is_active
 
 

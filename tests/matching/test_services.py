@@ -5,8 +5,8 @@ from unittest import mock
 
 import pytest
 
+from matching.lists import documents, index_cache, services
 from matching.lists import engine_api as adapter
-from matching.lists import services
 from matching.models import (
     DocumentTerms,
     IndexState,
@@ -199,27 +199,27 @@ def test_unchanged_text_is_not_tokenised_again(corpus: dict[str, Any]) -> None:
 
 
 def test_the_index_cache_applies_changes_without_a_rebuild(corpus: dict[str, Any]) -> None:
-    index = services.index_for(kind="result")
+    index = index_cache.index_for(kind="result")
     assert len(index) == 2
     version = IndexState.objects.get(kind="result").version
-    with mock.patch.object(services, "_rebuild", wraps=services._rebuild) as rebuild:
+    with mock.patch.object(index_cache, "rebuild", wraps=index_cache.rebuild) as rebuild:
         new = ResultFactory(**SOLAR_RESULT)
         services.document_index(kind="result", pk=new.pk)
-        assert len(services.index_for(kind="result")) == 3
+        assert len(index_cache.index_for(kind="result")) == 3
         services.document_deactivate(kind="result", pk=corpus["water"].pk)
-        assert len(services.index_for(kind="result")) == 2
+        assert len(index_cache.index_for(kind="result")) == 2
         assert rebuild.call_count == 0
     assert IndexState.objects.get(kind="result").version == version + 2
-    assert services.index_for(kind="result") is index
+    assert index_cache.index_for(kind="result") is index
 
 
 def test_another_process_sees_the_stored_version(corpus: dict[str, Any]) -> None:
-    services.index_for(kind="expert")
+    index_cache.index_for(kind="expert")
     # simulate another process: a change made there is only in the database
     DocumentTerms.objects.filter(kind="expert", object_id=corpus["water_expert"].pk).update(
-        is_active=False, version=services.index_version_bump(kind="expert")
+        is_active=False, version=documents.index_version_bump(kind="expert")
     )
-    assert str(corpus["water_expert"].pk) not in services.index_for(kind="expert")
+    assert str(corpus["water_expert"].pk) not in index_cache.index_for(kind="expert")
 
 
 def test_expert_capacity_counts_pairs_in_progress(corpus: dict[str, Any]) -> None:
@@ -231,7 +231,7 @@ def test_expert_capacity_counts_pairs_in_progress(corpus: dict[str, Any]) -> Non
             expert=expert,
             status=MatchStatus.NEGOTIATING,
         )
-    assert services.expert_capacity_left(expert=expert) == 0.5
+    assert documents.expert_capacity_left(expert=expert) == 0.5
 
 
 def test_the_weak_tail_is_not_suggested(settings: Any) -> None:
@@ -253,12 +253,12 @@ def test_the_weak_tail_is_not_suggested(settings: Any) -> None:
 
 def test_weights_come_from_settings(settings: Any) -> None:
     settings.MATCHING_WEIGHTS = {"region": 0.0}
-    assert services.matching_weights().region == 0.0
-    assert services.matching_weights().lexical == adapter.DEFAULT_WEIGHTS["lexical"]
+    assert documents.matching_weights().region == 0.0
+    assert documents.matching_weights().lexical == adapter.DEFAULT_WEIGHTS["lexical"]
 
 
 def test_a_new_index_generation_forces_a_rebuild(corpus: dict[str, Any]) -> None:
-    index = services.index_for(kind="result")
+    index = index_cache.index_for(kind="result")
     state = IndexState.objects.get(kind="result")
     # the database was rebuilt: same version number, different content
     state.delete()
@@ -266,6 +266,6 @@ def test_a_new_index_generation_forces_a_rebuild(corpus: dict[str, Any]) -> None
     DocumentTerms.objects.filter(kind="result", object_id=corpus["water"].pk).update(
         is_active=False
     )
-    rebuilt = services.index_for(kind="result")
+    rebuilt = index_cache.index_for(kind="result")
     assert rebuilt is not index
     assert str(corpus["water"].pk) not in rebuilt

@@ -8,7 +8,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from accounts.models import Organization, User
-from matching.lists import services
+from matching.lists import rematch, services
 from matching.models import JobStatus, Match, RematchJob
 from matching.pairs import services as pairs
 from tests.matching.factories import (
@@ -137,7 +137,7 @@ def test_staff_start_a_rematch_and_watch_progress(
 
 
 def test_a_running_job_is_polled(staff_client: Client, matched_need: Any) -> None:
-    job = services.rematch_all_start()
+    job = rematch.rematch_all_start()
     body = staff_client.get(reverse("matching:rematch-progress", args=[job.pk])).content.decode()
     assert 'hx-trigger="every 2s"' in body
 

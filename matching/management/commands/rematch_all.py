@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from matching.lists import services
+from matching.lists import rematch
 from matching.models import JobStatus, RematchJob
 
 
@@ -28,14 +28,14 @@ class Command(BaseCommand):
         parser.add_argument("--poll", type=float, default=2.0, help="seconds between reports")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if services.dictionary_update():
+        if rematch.dictionary_update():
             self.stdout.write("领域词典已更新，将重新分词")
-        job = services.rematch_all_start(chunk_size=options["chunk_size"])
+        job = rematch.rematch_all_start(chunk_size=options["chunk_size"])
         self._report(job)
         if options["inline"] or getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
             # Chunks already run by eager tasks are no longer PENDING: claiming skips them.
             for chunk in job.chunks.filter(status=JobStatus.PENDING).order_by("seq"):
-                if services.rematch_chunk_run(chunk_id=chunk.pk):
+                if rematch.rematch_chunk_run(chunk_id=chunk.pk):
                     self._report(job)
             self._report(job)
             return

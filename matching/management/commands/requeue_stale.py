@@ -7,13 +7,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from matching.lists import services
+from matching.lists import rematch
 
 
 class Command(BaseCommand):
     help = "Re-enqueue stuck rematch chunks and postings whose recommendations are stale."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        report = services.requeue_stale()
+        report = rematch.requeue_stale()
         for key, value in dataclasses.asdict(report).items():
             self.stdout.write(f"{key}: {value}")

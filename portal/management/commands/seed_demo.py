@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from accounts.models import User
+from matching.lists import rematch
 from matching.lists import services as matching_services
 from matching.models import MatchTransition
 from portal import demo
@@ -81,7 +82,7 @@ class Command(BaseCommand):
             created = seed_registers(orgs)
             seed_alliances(orgs)
         # Suggestions must exist before the demo pipeline picks pairs from them.
-        matched = matching_services.rematch_inline()
+        matched = rematch.rematch_inline()
         moved = seed_workflow(orgs)
         events = seed_events(orgs)
         programmes = seed_challenges(orgs)
