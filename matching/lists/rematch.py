@@ -22,9 +22,9 @@ from matching.lists.services import (
     document_deactivate,
     document_enqueue,
     document_index,
-    orphans_sweep,
     recommend_for,
 )
+from matching.lists.store import orphans_sweep
 from matching.models import (
     ChunkPhase,
     DocumentKind,

@@ -18,20 +18,16 @@ import contextlib
 import functools
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from matching.lists import dictionary
 from matching.lists import engine_api as adapter
 from matching.lists.documents import (
-    MODELS,
-    PAIR_KINDS,
     TEXT_RECIPE,
     _load_posting,
     check_kind,
@@ -44,6 +40,18 @@ from matching.lists.documents import (
     top_k,
 )
 from matching.lists.index_cache import index_for, stored_epoch
+from matching.lists.store import (
+    Scored,
+    active_row,
+    list_replace,
+    listed_in,
+    lists_clear,
+    lists_write,
+    pairs_upsert,
+    published_ids,
+    suggested_offers,
+    without_weak_tail,
+)
 from matching.models import (
     DocumentKind,
     DocumentTerms,
@@ -54,7 +62,6 @@ from matching.models import (
 from portal.models import PostingStatus
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 @transaction.atomic
@@ -115,153 +122,6 @@ def document_deactivate(*, kind: str, pk: int) -> None:
     lists_refill(owners=touched, withdrawn_kind=kind)
 
 
-@dataclass(frozen=True)
-class Scored:
-    """One pair as the engine scored it: the need, the other side, and the pair's score."""
-
-    need_pk: int
-    offer_kind: str
-    offer_pk: int
-    score: float
-    explanation: dict[str, Any]
-    # False: the pair is short of the engine's minimum evidence (one shared general term
-    # and nothing else); it may be scored, never suggested
-    enough_evidence: bool = True
-
-
-def _pairs_upsert(items: list[Scored]) -> dict[tuple[int, int], Match]:
-    """Write each pair's score, creating the pair as ``suggested`` if it is new.
-
-    One record per pair (unique constraints on need × result and need × expert), so the
-    same pair found from either side lands on the same row; decided pairs get the engine's
-    fresh score too, but their status and history are never touched here. A few queries
-    whatever the number of pairs; rows whose score did not move are not written.
-    """
-    out: dict[tuple[int, int], Match] = {}
-    by_kind: dict[str, list[Scored]] = {}
-    for item in items:
-        by_kind.setdefault(item.offer_kind, []).append(item)
-    now = timezone.now()
-    for offer_kind, group in by_kind.items():
-        field = f"{offer_kind}_id"
-
-        def existing(
-            group: list[Scored] = group, field: str = field
-        ) -> dict[tuple[int, int], Match]:
-            rows = Match.objects.filter(
-                need_id__in={i.need_pk for i in group},
-                **{f"{field}__in": {i.offer_pk for i in group}},
-            )
-            return {(m.need_id, getattr(m, field)): m for m in rows}
-
-        found = existing()
-        missing = [i for i in group if (i.need_pk, i.offer_pk) not in found]
-        if missing:
-            Match.objects.bulk_create(
-                [
-                    Match(
-                        kind=PAIR_KINDS[offer_kind],
-                        need_id=i.need_pk,
-                        score=i.score,
-                        explanation=i.explanation,
-                        scored_at=now,
-                        **{field: i.offer_pk},
-                    )
-                    for i in missing
-                ],
-                # a pair another worker created meanwhile is the same pair: keep theirs
-                ignore_conflicts=True,
-            )
-            found = existing()
-        changed = []
-        for item in group:
-            match = found[(item.need_pk, item.offer_pk)]
-            if match.score != item.score or match.explanation != item.explanation:
-                match.score, match.explanation, match.scored_at = (
-                    item.score,
-                    item.explanation,
-                    now,
-                )
-                changed.append(match)
-            out[(item.need_pk, item.offer_pk)] = match
-        if changed:
-            Match.objects.bulk_update(changed, ["score", "explanation", "scored_at"])
-    return out
-
-
-def _list_replace(*, owner_kind: str, owner_pk: int, target_kind: str, pairs: list[Match]) -> int:
-    """Make ``pairs`` (best first) the owner's ranked list of ``target_kind``."""
-    current = list(
-        Recommendation.objects.filter(
-            owner_kind=owner_kind, owner_id=owner_pk, target_kind=target_kind
-        )
-        .order_by("rank")
-        .values_list("match_id", flat=True)
-    )
-    if current != [m.pk for m in pairs]:
-        _lists_write(
-            owner_kind=owner_kind,
-            target_kind=target_kind,
-            lists={owner_pk: pairs},
-            before=set(current),
-        )
-    return len(pairs)
-
-
-def _lists_write(
-    *, owner_kind: str, target_kind: str, lists: dict[int, list[Match]], before: set[int]
-) -> None:
-    """Replace the ranked lists of these owners (``before``: the pairs they showed), and
-    delete the suggestions that no list shows any more. Four queries for any number."""
-    epoch = stored_epoch(owner_kind if owner_kind != DocumentKind.NEED else target_kind)
-    Recommendation.objects.filter(
-        owner_kind=owner_kind, owner_id__in=list(lists), target_kind=target_kind
-    ).delete()
-    now = timezone.now()
-    Recommendation.objects.bulk_create(
-        [
-            Recommendation(
-                owner_kind=owner_kind,
-                owner_id=owner,
-                target_kind=target_kind,
-                match=match,
-                rank=rank,
-                epoch=epoch,
-                computed_at=now,
-            )
-            for owner, pairs in lists.items()
-            for rank, match in enumerate(pairs, start=1)
-        ]
-    )
-    _orphans_delete(before - {m.pk for pairs in lists.values() for m in pairs})
-
-
-def _orphans_delete(match_ids: set[int]) -> int:
-    """Delete suggested pairs that no list shows any more (decided pairs always stay)."""
-    if not match_ids:
-        return 0
-    listed = Recommendation.objects.filter(match_id=OuterRef("pk"))
-    deleted, _ = (
-        Match.objects.filter(pk__in=match_ids, status=MatchStatus.SUGGESTED)
-        .exclude(Exists(listed))
-        .delete()
-    )
-    return deleted
-
-
-def _published_ids(kind: str, ids: list[int]) -> set[int]:
-    return set(
-        MODELS[kind]
-        .objects.filter(pk__in=ids, status=PostingStatus.PUBLISHED)
-        .values_list("pk", flat=True)
-    )
-
-
-def _active_row(kind: str, pk: int) -> DocumentTerms | None:
-    row = DocumentTerms.objects.filter(kind=kind, object_id=pk).first()
-    return row if row is not None and row.is_active else None
-
-
 def _need_scores(
     *, need: DocumentTerms, offer_kind: str, k: int, include: Sequence[int] = ()
 ) -> tuple[list[Scored], dict[int, Scored]]:
@@ -281,7 +141,7 @@ def _need_scores(
         include=[str(pk) for pk in include],
         min_evidence=True,
     )
-    published = _published_ids(offer_kind, [int(m.doc_id) for m in found])
+    published = published_ids(offer_kind, [int(m.doc_id) for m in found])
     ranked: list[Scored] = []
     extra: dict[int, Scored] = {}
     for m in found:
@@ -313,7 +173,7 @@ def pair_scores(
     if not include:
         return scores
     for need_pk in sorted(set(need_ids)):
-        row = _active_row("need", need_pk)
+        row = active_row("need", need_pk)
         if row is None:
             continue
         ranked, extra = _need_scores(need=row, offer_kind=offer_kind, k=1, include=include)
@@ -340,17 +200,17 @@ def need_lists_write(
     minimum evidence (suggested before the rule, or its one term has grown general) is
     deleted, and leaves the offer's list too. Decided pairs are never touched.
     """
-    suggested = _suggested_offers(need_pk=need.object_id, offer_kind=offer_kind)
+    suggested = suggested_offers(need_pk=need.object_id, offer_kind=offer_kind)
     ranked, extra = _need_scores(
         need=need,
         offer_kind=offer_kind,
         k=max(top_k(), reach),
         include=sorted({*include, *suggested}),
     )
-    top = _without_weak_tail(ranked[: top_k()], score=lambda item: item.score)
+    top = without_weak_tail(ranked[: top_k()], score=lambda item: item.score)
     # in a full rematch the offers' lists are ranked from these pairs afterwards
-    pairs = _pairs_upsert(ranked if keep_reach else top)
-    _list_replace(
+    pairs = pairs_upsert(ranked if keep_reach else top)
+    list_replace(
         owner_kind=DocumentKind.NEED,
         owner_pk=need.object_id,
         target_kind=offer_kind,
@@ -360,16 +220,6 @@ def need_lists_write(
     if short:
         _suggestions_short_delete(need_pk=need.object_id, offer_kind=offer_kind, offers=short)
     return ranked, {pk: item for pk, item in extra.items() if pk in include}
-
-
-def _suggested_offers(*, need_pk: int, offer_kind: str) -> list[int]:
-    """Offers of ``offer_kind`` with an undecided (suggested) pair with this need."""
-    field = f"{offer_kind}_id"
-    return list(
-        Match.objects.filter(
-            need_id=need_pk, status=MatchStatus.SUGGESTED, **{f"{field}__isnull": False}
-        ).values_list(field, flat=True)
-    )
 
 
 def _suggestions_short_delete(*, need_pk: int, offer_kind: str, offers: list[int]) -> None:
@@ -393,16 +243,6 @@ def _suggestions_short_delete(*, need_pk: int, offer_kind: str, offers: list[int
         offer_list_write(offer_kind=offer_kind, offer_pk=int(owner), scored=[])
 
 
-def _listed_in(*, owner_kind: str, target_kind: str, target_pk: int) -> list[int]:
-    """Owners whose ``target_kind`` list shows the document ``target_pk`` now."""
-    field = f"match__{target_kind}_id"
-    return list(
-        Recommendation.objects.filter(
-            owner_kind=owner_kind, target_kind=target_kind, **{field: target_pk}
-        ).values_list("owner_id", flat=True)
-    )
-
-
 @transaction.atomic
 def offer_list_write(
     *, offer_kind: str, offer_pk: int, scored: list[Scored], without: Sequence[int] = ()
@@ -419,10 +259,10 @@ def offer_list_write(
         recommendations__owner_id=offer_pk,
         **{f"{offer_kind}_id": offer_pk},
     ).exclude(need_id__in=[*fresh, *without])
-    published = _published_ids(DocumentKind.NEED, [m.need_id for m in kept] + list(fresh))
-    pairs = _pairs_upsert([s for s in fresh.values() if s.need_pk in published])
+    published = published_ids(DocumentKind.NEED, [m.need_id for m in kept] + list(fresh))
+    pairs = pairs_upsert([s for s in fresh.values() if s.need_pk in published])
     pool = list(pairs.values()) + [m for m in kept if m.need_id in published]
-    return _list_replace(
+    return list_replace(
         owner_kind=offer_kind,
         owner_pk=offer_pk,
         target_kind=DocumentKind.NEED,
@@ -439,19 +279,12 @@ def offer_list_rank(*, offer_kind: str, offer_pk: int) -> int:
             need__status=PostingStatus.PUBLISHED, **{f"{offer_kind}_id": offer_pk}
         ).order_by("-score", "need_id")[: top_k()]
     )
-    return _list_replace(
+    return list_replace(
         owner_kind=offer_kind,
         owner_pk=offer_pk,
         target_kind=DocumentKind.NEED,
         pairs=_needs_ranked(pool),
     )
-
-
-def orphans_sweep() -> int:
-    """Delete suggested pairs that no list shows (after a full rematch)."""
-    listed = Recommendation.objects.filter(match_id=OuterRef("pk"))
-    deleted, _ = Match.objects.filter(status=MatchStatus.SUGGESTED).exclude(Exists(listed)).delete()
-    return deleted
 
 
 def _candidate_needs(*, offer: DocumentTerms) -> list[int]:
@@ -467,7 +300,7 @@ def _candidate_needs(*, offer: DocumentTerms) -> list[int]:
         weights=matching_weights(),
     )
     ids = [int(m.doc_id) for m in found]
-    ids += _listed_in(
+    ids += listed_in(
         owner_kind=DocumentKind.NEED, target_kind=offer.kind, target_pk=offer.object_id
     )
     return sorted(set(ids))
@@ -495,7 +328,7 @@ def offers_push(*, offer_kind: str, items: list[Scored]) -> int:
         or item.score >= min(m.score for m in lists[item.offer_pk])
         or any(m.need_id == need_pk for m in lists[item.offer_pk])
     ]
-    pairs = _pairs_upsert(entering)
+    pairs = pairs_upsert(entering)
     changed: dict[int, list[Match]] = {}
     for item in entering:
         before = lists[item.offer_pk]
@@ -504,7 +337,7 @@ def offers_push(*, offer_kind: str, items: list[Scored]) -> int:
         if [m.pk for m in best] != [m.pk for m in before]:
             changed[item.offer_pk] = best
     if changed:
-        _lists_write(
+        lists_write(
             owner_kind=offer_kind,
             target_kind=DocumentKind.NEED,
             lists=changed,
@@ -517,7 +350,7 @@ def _needs_ranked(pool: list[Match]) -> list[Match]:
     """An offer's list from candidate pairs: best score first (ties by need id), k of them,
     less the weak tail."""
     ranked = sorted(pool, key=lambda m: (-m.score, m.need_id))[: top_k()]
-    return _without_weak_tail(ranked, score=lambda m: m.score)
+    return without_weak_tail(ranked, score=lambda m: m.score)
 
 
 def fresh_candidates() -> int:
@@ -565,7 +398,7 @@ def recommend_for(*, kind: str, pk: int, batch: bool = False) -> dict[str, int]:
     Returns the size of each list written ({} if not in the index).
     """
     check_kind(kind)
-    row = _active_row(kind, pk)
+    row = active_row(kind, pk)
     if row is None:
         lists_clear(kind=kind, pk=pk)
         return {}
@@ -589,51 +422,15 @@ def recommend_for(*, kind: str, pk: int, batch: bool = False) -> dict[str, int]:
     return written
 
 
-@transaction.atomic
-def lists_clear(*, kind: str, pk: int) -> list[tuple[str, int]]:
-    """Take a withdrawn document out of every list: its own lists go, its entries in other
-    lists go, and its undecided pairs with them. Returns the owners on the other side whose
-    lists lost an entry (they are recomputed to fill the gap)."""
-    check_kind(kind)
-    own = Recommendation.objects.filter(owner_kind=kind, owner_id=pk)
-    own_pairs = set(own.values_list("match_id", flat=True))
-    own.delete()
-    if kind == DocumentKind.NEED:
-        pair_filter = Q(match__need_id=pk)
-    else:
-        pair_filter = Q(**{f"match__{kind}_id": pk})
-    elsewhere = Recommendation.objects.filter(pair_filter).exclude(owner_kind=kind)
-    touched = list(elsewhere.values_list("owner_kind", "owner_id").distinct())
-    pairs = own_pairs | set(elsewhere.values_list("match_id", flat=True))
-    elsewhere.delete()
-    _orphans_delete(pairs)
-    return [(str(owner_kind), int(owner_pk)) for owner_kind, owner_pk in touched]
-
-
 def lists_refill(*, owners: Sequence[tuple[str, int]], withdrawn_kind: str) -> None:
     """Recompute the lists that lost a withdrawn document, so they show k entries again."""
     for owner_kind, owner_pk in owners:
         if owner_kind == DocumentKind.NEED:
-            need = _active_row(DocumentKind.NEED, owner_pk)
+            need = active_row(DocumentKind.NEED, owner_pk)
             if need is not None:
                 need_lists_write(need=need, offer_kind=withdrawn_kind)
         else:
             offer_list_write(offer_kind=owner_kind, offer_pk=owner_pk, scored=[])
-
-
-def _without_weak_tail(items: list[T], *, score: Callable[[T], float]) -> list[T]:
-    """Drop the tail that only shares filler words with the query.
-
-    ``MATCHING_MIN_RELATIVE_SCORE`` (default 0.25): a candidate scoring below that share of
-    the best candidate's score is not worth a staff member's time. 0 keeps the whole top-k.
-    """
-    share = float(getattr(settings, "MATCHING_MIN_RELATIVE_SCORE", 0.25))
-    if not items or share <= 0:
-        return items
-    best = max(score(item) for item in items)
-    if best <= 0:
-        return items
-    return [item for item in items if score(item) >= share * best]
 
 
 def _explanation(raw: dict[str, Any], offer_kind: str) -> dict[str, Any]:

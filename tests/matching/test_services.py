@@ -5,7 +5,7 @@ from unittest import mock
 
 import pytest
 
-from matching.lists import documents, index_cache, services
+from matching.lists import documents, index_cache, services, store
 from matching.lists import engine_api as adapter
 from matching.models import (
     DocumentTerms,
@@ -240,15 +240,15 @@ def test_the_weak_tail_is_not_suggested(settings: Any) -> None:
         adapter.EngineMatch("2", 0.5),
         adapter.EngineMatch("3", 0.1),
     ]
-    assert [m.doc_id for m in services._without_weak_tail(found, score=lambda m: m.score)] == [
+    assert [m.doc_id for m in store.without_weak_tail(found, score=lambda m: m.score)] == [
         "1",
         "2",
     ]
     settings.MATCHING_MIN_RELATIVE_SCORE = 0
-    assert len(services._without_weak_tail(found, score=lambda m: m.score)) == 3
+    assert len(store.without_weak_tail(found, score=lambda m: m.score)) == 3
     settings.MATCHING_MIN_RELATIVE_SCORE = 0.25
     negative = [adapter.EngineMatch("1", -0.1), adapter.EngineMatch("2", -0.5)]
-    assert services._without_weak_tail(negative, score=lambda m: m.score) == negative
+    assert store.without_weak_tail(negative, score=lambda m: m.score) == negative
 
 
 def test_weights_come_from_settings(settings: Any) -> None:
