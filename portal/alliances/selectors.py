@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Alliance, AllianceMembership, Organization
-from matching.dashboards.stats import pair_outcomes, pair_stage_counts
+from matching.dashboards.counting import pair_outcomes, pair_stage_counts
 from matching.models import Match
 from portal import access, selectors
 from portal.models import PostingStatus
