@@ -27,7 +27,7 @@ from accounts.notifications import notify
 from accounts.selectors import organization_list_visible_to
 from matching.lists import selectors as lists
 from matching.models import FollowUpChannel, Match, Recommendation
-from matching.pairs import followups
+from matching.pairs import followups, parties
 from matching.pairs import selectors as pairs
 from matching.pairs import services as workflow
 from portal.alliances.selectors import alliance_list_visible_to
@@ -120,7 +120,7 @@ def _pair_with_followups(user: User) -> int | None:
         first = visible.first()
         return first.pk if first else None
     for match in visible.filter(status__in=workflow.OPEN_STAGES):
-        if workflow.role_of(match, user) != workflow.STAFF:
+        if parties.role_of(match, user) != parties.STAFF:
             continue
         for _ in range(3 - match.followups.count()):
             followups.followup_create(

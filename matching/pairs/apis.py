@@ -32,7 +32,7 @@ from matching.models import (
     PairKind,
     RejectReason,
 )
-from matching.pairs import followups
+from matching.pairs import followups, parties
 from matching.pairs import selectors as sel
 from matching.pairs import services as workflow
 from portal.access import can_see_contact
@@ -102,7 +102,7 @@ class MatchOutputSerializer(serializers.Serializer):
 
     def to_representation(self, match: Match) -> dict[str, Any]:
         user = self.context["request"].user
-        offer = workflow.offer_of(match)
+        offer = parties.offer_of(match)
         case = getattr(match, "case", None)
         shared = sel.pair_contacts_visible(user=user, match=match)
         data: dict[str, Any] = {
@@ -354,7 +354,7 @@ class MatchFollowUpListCreateApi(APIView):
     @extend_schema(responses=FollowUpSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
         match = sel.get_match_for_user(user=request.user, match_id=pk)  # type: ignore[arg-type]
-        if workflow.role_of(match, request.user) != workflow.STAFF:  # type: ignore[arg-type]
+        if parties.role_of(match, request.user) != parties.STAFF:  # type: ignore[arg-type]
             from django.core.exceptions import PermissionDenied
             from django.utils.translation import gettext as _
 

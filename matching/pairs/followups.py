@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.notifications import notify_from_template
 from matching.models import FollowUp, FollowUpChannel, FollowUpReminder, Match, MatchStatus
+from matching.pairs.parties import offer_of
 from matching.pairs.services import (
     OPEN_STAGES,
     _case,
@@ -26,7 +27,6 @@ from matching.pairs.services import (
     _lock,
     _match_url,
     _require_staff,
-    offer_of,
 )
 
 S = MatchStatus

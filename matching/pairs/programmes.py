@@ -23,10 +23,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from matching.models import ContractType, FollowUp, FollowUpChannel, Match, MatchStatus, PairKind
+from matching.pairs.parties import STAFF
 from matching.pairs.services import (
     FINAL_STAGES,
     PIPELINE,
-    STAFF,
     TRANSITIONS,
     _case,
     _decision,

@@ -26,7 +26,8 @@ from accounts.selectors import user_memberships_load
 from matching.models import Match, MatchStatus, MatchTransition, PairKind, Recommendation
 from matching.pairs import scoping
 from matching.pairs.followups import match_list_due
-from matching.pairs.services import _PARTY_ROLES, PIPELINE
+from matching.pairs.parties import PARTY_ROLES
+from matching.pairs.services import PIPELINE
 from portal.models import Need
 from portal.reference.regions import region_prefix
 
@@ -75,7 +76,7 @@ def pair_people_load(matches: Iterable[Match]) -> None:
 def _need_side_q(user: User) -> Q:
     q = Q(need__created_by=user)
     org = user.organization
-    if org is not None and user.role in _PARTY_ROLES:
+    if org is not None and user.role in PARTY_ROLES:
         q |= Q(need__organization=org)
     return q
 
@@ -84,7 +85,7 @@ def _offer_side_q(user: User) -> Q:
     q = Q(result__created_by=user) | Q(expert__user=user)
     q |= Q(expert__user__isnull=True, expert__created_by=user)
     org = user.organization
-    if org is not None and user.role in _PARTY_ROLES:
+    if org is not None and user.role in PARTY_ROLES:
         q |= Q(result__organization=org)
     return q
 

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import User
 from matching.lists.explain import explanation_summary
 from matching.models import MatchSide, MatchStatus
-from matching.pairs import followups, scoping
+from matching.pairs import followups, parties, scoping
 from matching.pairs import selectors as sel
 from matching.pairs import services as workflow
 from matching.pairs.forms import (
@@ -165,7 +165,7 @@ def match_manual(request: HttpRequest) -> HttpResponse:
 
 
 def _stage_choices(match: Any) -> list[tuple[str, str]]:
-    targets = workflow.allowed_targets(match.status, workflow.STAFF)
+    targets = workflow.allowed_targets(match.status, parties.STAFF)
     hidden = {MatchStatus.APPROVED, MatchStatus.REJECTED}
     return [(t, str(MatchStatus(t).label)) for t in targets if t not in hidden]
 
@@ -181,8 +181,8 @@ def match_detail(request: HttpRequest, match_id: int) -> HttpResponse:
 def _render_detail(request: HttpRequest, match: Any, **forms: Any) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     is_staff = scoping.match_in_jurisdiction(user, match)
-    side = workflow.user_side(match, user)
-    offer = workflow.offer_of(match)
+    side = parties.user_side(match, user)
+    offer = parties.offer_of(match)
     responses = {r.side: r for r in match.responses.select_related("responded_by")}
     from portal.access import can_see_contact, hidden_fields
 

@@ -28,7 +28,8 @@ from accounts.models import User
 from matching.models import Match, MatchStatus
 from matching.pairs import scoping
 from matching.pairs import selectors as pair_selectors
-from matching.pairs.services import OPEN_STAGES, user_side
+from matching.pairs.parties import user_side
+from matching.pairs.services import OPEN_STAGES
 from matching.pairs.todo import PARTY, STAFF, TodoGroup, programme_todos
 from portal import selectors as register_selectors
 from portal.models import PostingStatus

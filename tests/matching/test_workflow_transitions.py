@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from matching.models import Match, MatchCase, MatchSide, MatchStatus, MatchTransition
+from matching.pairs import parties
 from matching.pairs import services as workflow
 from tests.matching.workflow_fixtures import *  # noqa: F403
 
@@ -58,7 +59,7 @@ def test_the_table_only_names_known_stages() -> None:
 
 
 def test_staff_can_make_every_move_the_table_allows(match: Match, staff: User) -> None:
-    staff_moves = [move for move, roles in workflow.TRANSITIONS.items() if workflow.STAFF in roles]
+    staff_moves = [move for move, roles in workflow.TRANSITIONS.items() if parties.STAFF in roles]
     for frm, to in staff_moves:
         MatchTransition.objects.filter(match=match).delete()
         _at(match, frm)
@@ -131,7 +132,7 @@ def test_both_sides_accepting_an_approved_pair_moves_it_to_contacted(
 ) -> None:
     """The party moves of the table (approved → contacted / declined) are made by answers."""
     party_moves = {
-        to for (_frm, to), roles in workflow.TRANSITIONS.items() if workflow.PARTY in roles
+        to for (_frm, to), roles in workflow.TRANSITIONS.items() if parties.PARTY in roles
     }
     assert party_moves == {S.CONTACTED, S.DECLINED}
     _at(match, S.APPROVED)
