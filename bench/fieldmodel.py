@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from coherence import BM25S, OUT, TARGET, candidates, evaluate
+from coherence import BM25S, OUT, TARGET, candidates, evaluate, fmt_delta
 from results_md import bench_dir, replace_section
-from thesauri import load_split
+from thesauri import load_split, paired
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -156,9 +156,10 @@ def run_task(data: dict[str, Any], task: str) -> dict[str, Any]:
     position = {c["id"]: i for i, c in enumerate(t["corpus"])}
     p_rows = fit["p_docs"][[position[d] for d in index._ids]]
     needs = fit["p_needs"].copy()
+    ids = np.asarray(index._ids)
     for n, (rows, lex, topic) in enumerate(cands):
         if rows.size:
-            best_row = rows[np.lexsort((np.asarray(index._ids)[rows], -(lex + topic)))[0]]
+            best_row = rows[np.lexsort((ids[rows], -(lex + topic)))[0]]
             needs[n] = (1 - MIX) * needs[n] + MIX * p_rows[best_row]
     oracle = np.zeros_like(needs)
     oracle[np.arange(len(needs)), fit["true_needs"]] = 1.0
@@ -169,9 +170,7 @@ def run_task(data: dict[str, Any], task: str) -> dict[str, Any]:
             summary, per = evaluate(t, rerank(index, cands, p_rows, estimate, lam))
             row: dict[str, Any] = {"variant": f"{label}, λ={lam:g}", **summary}
             for m in ("nDCG@10", "MRR@10"):
-                d = np.asarray(per[m]) - np.asarray(base_per[m])
-                row[f"d_{m}"] = float(d.mean())
-                row[f"ci_{m}"] = float(1.96 * d.std(ddof=1) / np.sqrt(d.size))
+                row[f"d_{m}"], row[f"ci_{m}"] = paired(per, base_per, m)
             rows_out.append(row)
     return {
         "rows": rows_out,
@@ -213,10 +212,7 @@ def report(res: dict[str, Any]) -> str:
             "|---|---|---|---|---|---|",
         ]
         for row in t["rows"]:
-            cells = []
-            for m in ("nDCG@10", "MRR@10"):
-                delta = f" ({row[f'd_{m}']:+.4f} ± {row[f'ci_{m}']:.4f})" if f"d_{m}" in row else ""
-                cells.append(f"{row[m]:.4f}{delta}")
+            cells = [fmt_delta(row, m) for m in ("nDCG@10", "MRR@10")]
             lines.append(
                 f"| {row['variant']} | {cells[0]} | {cells[1]} | {row['P@10-disc']:.4f} "
                 f"| {row['nDCG@10'] / bm['nDCG@10']:.3f} "

@@ -161,7 +161,7 @@ def document_facts(*, kind: str, posting: Need | Result | Expert) -> adapter.Fac
     return adapter.Facts(**common, capacity=expert_capacity_left(expert=posting))
 
 
-def _load_posting(kind: str, pk: int) -> Need | Result | Expert | None:
+def load_posting(kind: str, pk: int) -> Need | Result | Expert | None:
     check_kind(kind)
     related = ("fields", "cooperation_modes")
     if kind == DocumentKind.NEED:

@@ -29,13 +29,13 @@ from matching.lists import dictionary
 from matching.lists import engine_api as adapter
 from matching.lists.documents import (
     TEXT_RECIPE,
-    _load_posting,
     check_kind,
     document_facts,
     document_mark_stale,
     document_text,
     index_version_bump,
     leave_epoch,
+    load_posting,
     matching_weights,
     top_k,
 )
@@ -74,7 +74,7 @@ def document_index(*, kind: str, pk: int) -> DocumentTerms | None:
     register's :class:`IndexState` version so worker processes apply it. Returns the row,
     or None if there is nothing to index.
     """
-    posting = _load_posting(kind, pk)
+    posting = load_posting(kind, pk)
     if posting is None or posting.status != PostingStatus.PUBLISHED:
         document_deactivate(kind=kind, pk=pk)
         return None
